@@ -1,0 +1,159 @@
+/**
+ * The config document's schema, assembled from the registry: each WAN entry's `type`
+ * selects its WAN plugin, and the tracker and mode entries likewise. Objects are strict,
+ * so unknown keys are rejected.
+ * @module
+ */
+import * as v from "valibot";
+import { defaultHealth, healthSchema } from "../health/config.ts";
+import type { AnyPlugin } from "../plugin.ts";
+import type { Registry } from "../registry.ts";
+
+/** WAN names: what `ip`/`nft` and URLs can carry safely. */
+/** IPv4 CIDR, e.g. `198.18.0.0/15`. */
+export const CIDR4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
+export const WAN_NAME = /^[a-z][a-z0-9_-]{0,23}$/;
+
+const level = v.picklist(["debug", "info", "warning", "error"]);
+
+export const logSchema = v.strictObject({
+  level: v.optional(v.pipe(level, v.title("Log level"), v.description("Lowest level logged.")), "info"),
+  categories: v.optional(
+    v.pipe(
+      v.record(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9.-]*$/)), level),
+      v.title("Levels per category"),
+      v.description("Keys like kernel.health or plugin.wan.cellular."),
+    ),
+    {},
+  ),
+  file: v.optional(
+    v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.title("Log file"), v.description("JSON Lines, rotated.")),
+  ),
+});
+
+export const routingSchema = v.strictObject({
+  lastResort: v.optional(
+    v.pipe(
+      v.picklist(["unreachable", "blackhole", "main"]),
+      v.title("When every uplink is down"),
+      v.description("unreachable: reject at once; blackhole: drop silently; main: use the main routing table."),
+    ),
+    "unreachable",
+  ),
+  markMask: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(0x100),
+      v.maxValue(0xffffffff),
+      v.check((m) => countBits(m) >= 3, "markMask needs at least 3 bits"),
+      v.title("fwmark mask"),
+      v.description("Mark bits multiwan owns; other packages' bits are preserved."),
+    ),
+    0x3f00,
+  ),
+  rulePriority: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32000), v.title("First ip rule preference")),
+    2000,
+  ),
+  tableBase: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(250), v.title("First routing table")),
+    100,
+  ),
+  bypass: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.regex(CIDR4, "Expected an IPv4 network like 198.18.0.0/15"))),
+      v.maxLength(64),
+      v.title("Never policy-route"),
+      v.description("Networks (CIDR) that always use the main table, e.g. the LAN."),
+    ),
+    [],
+  ),
+});
+
+function countBits(n: number): number {
+  let c = 0;
+  for (let x = n >>> 0; x; x >>>= 1) c += x & 1;
+  return c;
+}
+
+/** Builds the strict object for one plugin: `type` literal plus kernel keys plus the plugin's keys. */
+function entryFor(plugin: AnyPlugin, kernelEntries: v.ObjectEntries) {
+  return v.pipe(
+    v.strictObject({ type: v.literal(plugin.id), ...kernelEntries, ...plugin.schema.entries }),
+    v.title(plugin.title),
+    v.description(plugin.description),
+  );
+}
+
+function trackerEntry(registry: Registry) {
+  const options = registry.list("tracker").map((p) => entryFor(p, {}));
+  if (options.length === 0) throw new Error("No tracker plugin is registered");
+  return v.variant("type", options as unknown as v.VariantOptions<"type">);
+}
+
+function wanCommon(plugin: AnyPlugin, tracker: v.GenericSchema): v.ObjectEntries {
+  return {
+    label: v.optional(v.pipe(v.string(), v.maxLength(64), v.title("Label"))),
+    enabled: v.optional(v.pipe(v.boolean(), v.title("Enabled")), true),
+    priority: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(1),
+        v.maxValue(99),
+        v.title("Priority"),
+        v.description("1 is the highest. Failover uses the best healthy priority; load balance spreads within it."),
+      ),
+      1,
+    ),
+    weight: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(1),
+        v.maxValue(1000),
+        v.title("Load ratio"),
+        v.description("Share of new connections among healthy WANs of the same priority."),
+      ),
+      1,
+    ),
+    nat: v.optional(v.pipe(v.boolean(), v.title("NAT"), v.description("Masquerade traffic leaving here.")), true),
+    metered: v.optional(
+      v.pipe(v.boolean(), v.title("Metered"), v.description("Data costs money; prefer to leave it soon.")),
+      plugin.wanDefaults?.metered ?? false,
+    ),
+    tracker: v.optional(tracker, { type: "tracker.link" }),
+    health: v.optional(healthSchema, defaultHealth),
+  };
+}
+
+/** Extra top-level sections other parts (the API, hooks) add to the document. */
+export type Sections = Readonly<Record<string, v.GenericSchema>>;
+
+/** buildDocumentSchema assembles the whole document's schema from the registry. */
+export function buildDocumentSchema(registry: Registry, sections: Sections = {}) {
+  const tracker = trackerEntry(registry);
+  const wans = registry.list("wan").map((p) => entryFor(p, wanCommon(p, tracker)));
+  const modes = registry.list("mode").map((p) => entryFor(p, {}));
+  if (wans.length === 0 || modes.length === 0) throw new Error("No WAN or mode plugin is registered");
+  return v.pipe(
+    v.strictObject({
+      log: v.optional(logSchema, {}),
+      routing: v.optional(routingSchema, {}),
+      mode: v.variant("type", modes as unknown as v.VariantOptions<"type">),
+      wans: v.pipe(
+        v.record(
+          v.pipe(v.string(), v.regex(WAN_NAME, "WAN names are lowercase letters, digits, - and _, at most 24")),
+          v.variant("type", wans as unknown as v.VariantOptions<"type">),
+        ),
+        v.check((w) => Object.keys(w).length <= 32, "At most 32 WANs"),
+      ),
+      ...Object.fromEntries(Object.entries(sections).map(([k, s]) => [k, v.optional(s, {})])),
+    }),
+    v.title("multiwan configuration"),
+  );
+}
+
+export type DocumentSchema = ReturnType<typeof buildDocumentSchema>;

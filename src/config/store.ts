@@ -1,0 +1,155 @@
+/**
+ * The config store port and its file implementation: atomic, durable writes (temp file,
+ * fsync, rename, fsync of the folder), a last good copy, and a revision number.
+ * @module
+ */
+import { open, readFile, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { StoreError } from "../errors.ts";
+
+/** A stored document: the JSON text as written and its revision. */
+export interface Stored {
+  readonly doc: unknown;
+  readonly revision: number;
+}
+
+/** Where the config document lives. */
+export interface ConfigStore {
+  /** The current document; `undefined` when none was ever saved. Throws StoreError when unreadable. */
+  load(): Promise<Stored | undefined>;
+  /** The last document that ran successfully. */
+  loadLastGood(): Promise<Stored | undefined>;
+  /** Writes atomically and durably; after a crash the file holds the old or the new document. */
+  save(stored: Stored): Promise<void>;
+  saveLastGood(stored: Stored): Promise<void>;
+  /** Human-readable location for messages. */
+  readonly location: string;
+}
+
+/** Serialises a stored document: the config with its `revision` as the first key. */
+export function serialise(stored: Stored): string {
+  const doc = stored.doc && typeof stored.doc === "object" ? stored.doc as Record<string, unknown> : {};
+  const { revision: _drop, ...rest } = doc;
+  return JSON.stringify({ revision: stored.revision, ...rest }, null, 2) + "\n";
+}
+
+/** Parses a stored document; the `revision` key is taken out of the config. */
+export function deserialise(text: string, location: string): Stored {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new StoreError(`${location} is not valid JSON: ${(err as Error).message}`, err);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new StoreError(`${location} does not hold a JSON object`);
+  }
+  const { revision, ...doc } = parsed as Record<string, unknown>;
+  return { doc, revision: Number.isInteger(revision) ? revision as number : 0 };
+}
+
+/** writeFileAtomic writes `text` so that readers see the old or the new content, never a mix. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const fh = await open(tmp, "w", 0o600);
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await syncDir(dirname(path));
+}
+
+async function syncDir(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, "r");
+    await fh.sync();
+  } catch (err) {
+    // Some platforms refuse to fsync a directory (EISDIR/EINVAL/EPERM); the rename itself is still atomic.
+    const code = (err as { code?: string }).code;
+    if (code !== "EISDIR" && code !== "EINVAL" && code !== "EPERM" && code !== "EBADF") throw err;
+  } finally {
+    await fh?.close();
+  }
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return undefined;
+    throw new StoreError(`Cannot read ${path}: ${(err as Error).message}`, err);
+  }
+}
+
+/** FileConfigStore keeps `FILE` and `FILE.last-good` side by side. */
+export class FileConfigStore implements ConfigStore {
+  readonly location: string;
+  readonly #lastGood: string;
+
+  constructor(path: string) {
+    this.location = path;
+    this.#lastGood = `${path}.last-good`;
+  }
+
+  async load(): Promise<Stored | undefined> {
+    const text = await readIfExists(this.location);
+    return text === undefined ? undefined : deserialise(text, this.location);
+  }
+
+  async loadLastGood(): Promise<Stored | undefined> {
+    const text = await readIfExists(this.#lastGood);
+    return text === undefined ? undefined : deserialise(text, this.#lastGood);
+  }
+
+  async save(stored: Stored): Promise<void> {
+    try {
+      await writeFileAtomic(this.location, serialise(stored));
+    } catch (err) {
+      throw new StoreError(`Cannot write ${this.location}: ${(err as Error).message}`, err);
+    }
+  }
+
+  async saveLastGood(stored: Stored): Promise<void> {
+    try {
+      await writeFileAtomic(this.#lastGood, serialise(stored));
+    } catch (err) {
+      throw new StoreError(`Cannot write ${this.#lastGood}: ${(err as Error).message}`, err);
+    }
+  }
+}
+
+/** MemoryConfigStore keeps documents in memory (tests, the demo without a state dir). */
+export class MemoryConfigStore implements ConfigStore {
+  readonly location = "memory";
+  current?: Stored;
+  lastGood?: Stored;
+  failNextSave = false;
+
+  load(): Promise<Stored | undefined> {
+    return Promise.resolve(this.current && structuredClone(this.current));
+  }
+  loadLastGood(): Promise<Stored | undefined> {
+    return Promise.resolve(this.lastGood && structuredClone(this.lastGood));
+  }
+  save(stored: Stored): Promise<void> {
+    if (this.failNextSave) {
+      this.failNextSave = false;
+      return Promise.reject(new StoreError("memory store refused the write"));
+    }
+    this.current = structuredClone(stored);
+    return Promise.resolve();
+  }
+  saveLastGood(stored: Stored): Promise<void> {
+    this.lastGood = structuredClone(stored);
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * HealthMachine turns probe results, link changes and traffic counters into a WAN state
+ * with hysteresis. It is pure: every input carries its time, so tests drive it with a
+ * fake clock.
+ *
+ * Results are grouped into rounds (each target once); a round succeeds when at least
+ * `reliability` targets answered. `down` failed rounds in a row take the WAN down, `up`
+ * good rounds bring it back. Loss and latency over a window make an up WAN degraded.
+ * Carrier loss takes it down at once. Traffic that leaves without anything coming back
+ * for `suspectAfterMs` switches to fast probing, so a silent failure is confirmed in well
+ * under a second while an idle uplink costs one probe per steady interval.
+ * @module
+ */
+import type { HealthConfig } from "./config.ts";
+import type { HealthState, HealthView, TargetStats } from "./types.ts";
+import type { TargetResult } from "../plugin.ts";
+
+export type Phase = HealthView["phase"];
+
+export interface Transition {
+  readonly from: HealthState;
+  readonly to: HealthState;
+  readonly reason: string;
+}
+
+interface Window {
+  oks: boolean[];
+  rtts: number[];
+  lastRtt?: number;
+  lastOk?: boolean;
+  sent: number;
+  received: number;
+}
+
+const secs = (ms: number) => `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+
+export class HealthMachine {
+  readonly #cfg: HealthConfig;
+  readonly #targets: readonly string[];
+  readonly #device: string;
+  #state: HealthState = "unknown";
+  #reason = "starting";
+  #since: number;
+  #phase: Phase = "suspect";
+  #round = new Map<string, boolean>();
+  #okRounds = 0;
+  #failRounds = 0;
+  #failSince?: number;
+  #windows = new Map<string, Window>();
+  #link: "up" | "no-carrier" | "missing" = "up";
+  #lastResultAt: number;
+  #probesSent = 0;
+  #tx?: number;
+  #rx?: number;
+  #unansweredSince?: number;
+
+  constructor(cfg: HealthConfig, targets: readonly string[], at: number, device = "") {
+    this.#cfg = cfg;
+    this.#targets = targets;
+    this.#device = device;
+    this.#since = at;
+    this.#lastResultAt = at;
+    for (const t of targets) this.#windows.set(t, { oks: [], rtts: [], sent: 0, received: 0 });
+  }
+
+  get state(): HealthState {
+    return this.#state;
+  }
+  get phase(): Phase {
+    return this.#phase;
+  }
+
+  /** The probe interval for the current phase, given the tracker's steady interval. */
+  intervalMs(steadyMs: number): number {
+    if (this.#phase === "suspect") return Math.min(this.#cfg.failureIntervalMs, steadyMs);
+    if (this.#phase === "down") return Math.min(this.#cfg.recoveryIntervalMs, steadyMs);
+    return steadyMs;
+  }
+
+  /** A probe result for one target. */
+  onResult(r: TargetResult, at: number): Transition | undefined {
+    this.#lastResultAt = at;
+    this.#probesSent += r.sent ?? 1;
+    this.#record(r);
+    if (this.#link !== "up") return undefined;
+    if (this.#targets.length === 0) return undefined;
+    if (!r.ok && this.#phase === "steady") this.#phase = "suspect";
+    if (this.#round.has(r.target)) return this.#closeRound(at) ?? this.#addToRound(r, at);
+    return this.#addToRound(r, at);
+  }
+
+  /** The device's presence and carrier, from link events or polling. */
+  onLink(present: boolean, carrier: boolean, at: number): Transition | undefined {
+    const link = !present ? "missing" : carrier ? "up" : "no-carrier";
+    if (link === this.#link) return undefined;
+    this.#link = link;
+    this.#round.clear();
+    this.#okRounds = 0;
+    this.#failRounds = 0;
+    this.#failSince = undefined;
+    if (link === "missing") return this.#go("down", `device ${this.#device} is missing`, at, "down");
+    if (link === "no-carrier") return this.#go("down", `no carrier on ${this.#device}`, at, "down");
+    if (this.#targets.length === 0) return this.#go("up", `carrier up on ${this.#device}`, at, "steady");
+    this.#phase = "down";
+    this.#reason = `carrier back on ${this.#device}; waiting for ${this.#cfg.up} good rounds`;
+    return undefined;
+  }
+
+  /** Packet counters of the uplink's device; returns true when the phase changed. */
+  onTraffic(txPackets: number, rxPackets: number, at: number): boolean {
+    const txGrew = this.#tx !== undefined && txPackets > this.#tx;
+    const rxGrew = this.#rx !== undefined && rxPackets > this.#rx;
+    this.#tx = txPackets;
+    this.#rx = rxPackets;
+    if (!this.#cfg.passive || this.#targets.length === 0) return false;
+    if (rxGrew) this.#unansweredSince = undefined;
+    else if (txGrew && this.#unansweredSince === undefined) this.#unansweredSince = at;
+    if (
+      this.#phase === "steady" && this.#unansweredSince !== undefined &&
+      at - this.#unansweredSince >= this.#cfg.suspectAfterMs
+    ) {
+      this.#phase = "suspect";
+      this.#okRounds = 0;
+      return true;
+    }
+    return false;
+  }
+
+  /** Periodic check: a tracker that stopped reporting counts as failing. */
+  onTick(at: number, steadyMs: number): Transition | undefined {
+    if (this.#link !== "up" || this.#targets.length === 0) return undefined;
+    const silentMs = 3 * this.intervalMs(steadyMs) + 2000;
+    if (at - this.#lastResultAt < silentMs) return undefined;
+    this.#lastResultAt = at;
+    this.#round.clear();
+    return this.#judge(false, at, "tracker reports nothing");
+  }
+
+  #record(r: TargetResult): void {
+    const w = this.#windows.get(r.target);
+    if (!w) return;
+    const n = this.#cfg.lossWindow;
+    w.oks.push(r.ok);
+    if (w.oks.length > n) w.oks.shift();
+    w.lastOk = r.ok;
+    w.sent += r.sent ?? 1;
+    w.received += r.received ?? (r.ok ? 1 : 0);
+    if (r.ok && r.rttMs !== undefined) {
+      w.rtts.push(r.rttMs);
+      if (w.rtts.length > n) w.rtts.shift();
+      w.lastRtt = r.rttMs;
+    }
+  }
+
+  #addToRound(r: TargetResult, at: number): Transition | undefined {
+    this.#round.set(r.target, r.ok);
+    if (this.#round.size >= this.#targets.length) return this.#closeRound(at);
+    return undefined;
+  }
+
+  #closeRound(at: number): Transition | undefined {
+    if (this.#round.size === 0) return undefined;
+    let ok = 0;
+    for (const v of this.#round.values()) if (v) ok++;
+    this.#round.clear();
+    return this.#judge(ok >= Math.min(this.#cfg.reliability, this.#targets.length), at);
+  }
+
+  #judge(success: boolean, at: number, why?: string): Transition | undefined {
+    if (!success) {
+      this.#okRounds = 0;
+      this.#failRounds++;
+      this.#failSince ??= at;
+      if (this.#phase === "steady") this.#phase = "suspect";
+      if (this.#failRounds >= this.#cfg.down && this.#state !== "down") {
+        return this.#go("down", why ?? this.#lostReason(at), at, "down");
+      }
+      if (this.#state === "down") this.#reason = why ?? this.#lostReason(at);
+      return undefined;
+    }
+    this.#failRounds = 0;
+    this.#failSince = undefined;
+    this.#okRounds++;
+    if (this.#state === "down" || this.#state === "unknown") {
+      if (this.#okRounds >= this.#cfg.up) return this.#go(this.#quality().bad ? "degraded" : "up", "", at, "steady");
+      return undefined;
+    }
+    if (this.#phase === "suspect" && this.#okRounds >= this.#cfg.up) {
+      this.#phase = "steady";
+      this.#unansweredSince = undefined;
+    }
+    const q = this.#quality();
+    if (this.#state === "up" && q.bad) return this.#go("degraded", q.reason, at);
+    if (this.#state === "degraded" && q.good) return this.#go("up", "", at);
+    return undefined;
+  }
+
+  #go(to: HealthState, reason: string, at: number, phase?: Phase): Transition | undefined {
+    if (phase) this.#phase = phase;
+    const from = this.#state;
+    const text = reason || this.#upReason();
+    this.#reason = text;
+    if (from === to) return undefined;
+    this.#state = to;
+    this.#since = at;
+    return { from, to, reason: text };
+  }
+
+  #lostReason(at: number): string {
+    let lost = 0;
+    for (const w of this.#windows.values()) if (w.lastOk === false) lost++;
+    return `${lost} of ${this.#targets.length} targets lost for ${secs(at - (this.#failSince ?? at))}`;
+  }
+
+  #upReason(): string {
+    let answering = 0;
+    for (const w of this.#windows.values()) if (w.lastOk) answering++;
+    const lat = this.#latency();
+    const latText = lat === undefined ? "" : `, ${lat.toFixed(lat < 10 ? 1 : 0)} ms`;
+    return `${answering} of ${this.#targets.length} targets answer${latText}`;
+  }
+
+  #loss(): { pct: number; total: number } {
+    let total = 0;
+    let lost = 0;
+    for (const w of this.#windows.values()) {
+      total += w.oks.length;
+      for (const ok of w.oks) if (!ok) lost++;
+    }
+    return { pct: total === 0 ? 0 : (100 * lost) / total, total };
+  }
+
+  #latency(): number | undefined {
+    let sum = 0;
+    let n = 0;
+    for (const w of this.#windows.values()) {
+      for (const r of w.rtts) {
+        sum += r;
+        n++;
+      }
+    }
+    return n === 0 ? undefined : sum / n;
+  }
+
+  #quality(): { bad: boolean; good: boolean; reason: string } {
+    const loss = this.#loss();
+    const lat = this.#latency() ?? 0;
+    if (loss.total < 5) return { bad: false, good: true, reason: "" };
+    const c = this.#cfg;
+    if (loss.pct > c.failureLossPct) {
+      return { bad: true, good: false, reason: `loss ${loss.pct.toFixed(0)}% over ${loss.total} probes (limit ${c.failureLossPct}%)` };
+    }
+    if (lat > c.failureLatencyMs) {
+      return { bad: true, good: false, reason: `latency ${lat.toFixed(0)} ms (limit ${c.failureLatencyMs} ms)` };
+    }
+    return { bad: false, good: loss.pct <= c.recoveryLossPct && lat <= c.recoveryLatencyMs, reason: "" };
+  }
+
+  /** The health view for status and the API. */
+  view(): HealthView {
+    const targets: TargetStats[] = this.#targets.map((t) => {
+      const w = this.#windows.get(t)!;
+      let lost = 0;
+      for (const ok of w.oks) if (!ok) lost++;
+      let jitter: number | undefined;
+      if (w.rtts.length > 1) {
+        let s = 0;
+        for (let i = 1; i < w.rtts.length; i++) s += Math.abs(w.rtts[i] - w.rtts[i - 1]);
+        jitter = s / (w.rtts.length - 1);
+      }
+      return {
+        target: t,
+        rttMs: w.lastRtt,
+        jitterMs: jitter,
+        lossPct: w.oks.length === 0 ? 0 : (100 * lost) / w.oks.length,
+        sent: w.sent,
+        received: w.received,
+      };
+    });
+    return {
+      state: this.#state,
+      reason: this.#reason,
+      since: this.#since,
+      latencyMs: this.#latency(),
+      lossPct: this.#loss().pct,
+      targets,
+      phase: this.#phase,
+      probesSent: this.#probesSent,
+    };
+  }
+}

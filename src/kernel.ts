@@ -1,0 +1,394 @@
+/**
+ * The kernel: boots from the config store, runs one generation of plugin instances,
+ * turns WAN states into routing plans for the dataplane, and swaps generations when the
+ * config changes (rebuild, then swap; roll back on failure).
+ * @module
+ */
+import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { buildDocumentSchema, type DocumentSchema, type Sections } from "./config/schema.ts";
+import type { ConfigStore, Stored } from "./config/store.ts";
+import { type ConfigDocument, validateDocument } from "./config/validate.ts";
+import { ApplyError, ConfigError, type FieldIssue, KernelError, messageOf, NotFoundError, RevisionConflictError } from "./errors.ts";
+import { EventBus } from "./events.ts";
+import type { Transition } from "./health/machine.ts";
+import type { HealthState } from "./health/types.ts";
+import { logger, type Logger } from "./log.ts";
+import { diffPlans, EMPTY_PLAN, isEmptyDiff, type ModeDecision, type RoutingPlan } from "./plan.ts";
+import type { FlowStats, Platform, RoutingSettings } from "./platform.ts";
+import type { Registry } from "./registry.ts";
+import { Generation } from "./runtime/generation.ts";
+import { composePlan, type PlannedWan } from "./runtime/planner.ts";
+import { Serial } from "./runtime/serial.ts";
+import { buildStatus } from "./runtime/status.ts";
+import type { StatusSnapshot } from "./status.ts";
+
+export interface KernelOptions {
+  readonly registry: Registry;
+  readonly platform: Platform;
+  readonly store: ConfigStore;
+  readonly clock?: Clock;
+  /** Extra top-level config sections (the API, hooks). */
+  readonly sections?: Sections;
+  /** Used when the store holds no valid document. */
+  readonly defaultConfig?: unknown;
+  readonly log?: Logger;
+  readonly pluginLogger?: (plugin: string, instance: string) => Logger;
+  /** Called with the document's `log` block whenever a config is (re)applied. */
+  readonly onLogSettings?: (settings: ConfigDocument["log"]) => Promise<void>;
+}
+
+/** How the boot went: which document runs and why. */
+export interface BootReport {
+  readonly source: "store" | "last-good" | "default";
+  readonly revision: number;
+  readonly problems: readonly string[];
+}
+
+const RETRY_MS = 5_000;
+const FLOWS_REFRESH_MS = 2_000;
+
+function settingsOf(doc: ConfigDocument): RoutingSettings {
+  const r = doc.routing;
+  return { markMask: r.markMask, rulePriority: r.rulePriority, tableBase: r.tableBase, bypass: r.bypass };
+}
+
+export class Kernel {
+  readonly events: EventBus;
+  readonly schema: DocumentSchema;
+  readonly registry: Registry;
+  readonly #o: KernelOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #serial = new Serial();
+  readonly #indexes = new Map<string, number>();
+  readonly #overrides = new Map<string, "up" | "down">();
+  readonly #lastState = new Map<string, HealthState>();
+  #gen?: Generation;
+  #stored: Stored = { doc: {}, revision: 0 };
+  #plan: RoutingPlan = EMPTY_PLAN;
+  #decision?: ModeDecision;
+  #appliedAt?: number;
+  #dataplaneError?: string;
+  #flows: Record<string, FlowStats> = {};
+  #failovers = 0;
+  #startedAt: number;
+  #replanQueued = false;
+  #retry?: { cancel(): void };
+  #flowsTimer?: { cancel(): void };
+  #closed = false;
+
+  constructor(o: KernelOptions) {
+    this.#o = o;
+    this.registry = o.registry;
+    this.#clock = o.clock ?? systemClock;
+    this.#log = o.log ?? logger("kernel");
+    this.events = new EventBus({ now: () => this.#clock.now() });
+    this.schema = buildDocumentSchema(o.registry, o.sections);
+    this.#startedAt = this.#clock.now();
+  }
+
+  get revision(): number {
+    return this.#stored.revision;
+  }
+  get plan(): RoutingPlan {
+    return this.#plan;
+  }
+  /** The document as stored (what the user wrote, no defaults filled in). */
+  get config(): Stored {
+    return structuredClone(this.#stored);
+  }
+  /** The running document with defaults filled in. */
+  get effective(): ConfigDocument | undefined {
+    return this.#gen?.doc;
+  }
+
+  /** Loads the config (falling back to the last good one, then the default) and starts everything. */
+  async boot(): Promise<BootReport> {
+    const problems: string[] = [];
+    const candidates: [BootReport["source"], () => Promise<Stored | undefined>][] = [
+      ["store", () => this.#o.store.load()],
+      ["last-good", () => this.#o.store.loadLastGood()],
+      ["default", () => Promise.resolve(this.#o.defaultConfig === undefined ? undefined : { doc: this.#o.defaultConfig, revision: 0 })],
+    ];
+    for (const [source, load] of candidates) {
+      let stored: Stored | undefined;
+      try {
+        stored = await load();
+      } catch (err) {
+        problems.push(`${source}: ${messageOf(err)}`);
+        continue;
+      }
+      if (!stored) continue;
+      const v = validateDocument(this.schema, stored.doc);
+      if (!v.ok) {
+        problems.push(`${source}: ${v.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+        continue;
+      }
+      if (source !== "store") {
+        for (const p of problems) this.#log.error("config rejected at boot: {problem}", { problem: p });
+        stored = { doc: stored.doc, revision: Math.max(stored.revision, 1) };
+        if (source === "default" && problems.length === 0) await this.#o.store.save(stored);
+      }
+      await this.#start(v.value, stored);
+      await this.#o.store.saveLastGood(stored).catch((err) => this.#log.warn("{e}", { e: messageOf(err) }));
+      return { source, revision: stored.revision, problems };
+    }
+    throw new ConfigError([], `No usable config: ${problems.join(" | ") || "the store is empty and there is no default"}`);
+  }
+
+  async #start(doc: ConfigDocument, stored: Stored): Promise<void> {
+    await this.#o.onLogSettings?.(doc.log);
+    await this.#o.platform.dataplane.init(settingsOf(doc));
+    const gen = this.#newGeneration(doc);
+    await gen.start(undefined, false);
+    this.#gen = gen;
+    this.#stored = stored;
+    this.#flowsTimer = this.#every(FLOWS_REFRESH_MS, () => void this.#refreshFlows());
+    await this.replan();
+  }
+
+  #newGeneration(doc: ConfigDocument): Generation {
+    return new Generation(doc, {
+      registry: this.registry,
+      platform: this.#o.platform,
+      clock: this.#clock,
+      log: this.#log,
+      pluginLogger: this.#o.pluginLogger,
+      indexOf: (wan) => this.#indexOf(wan),
+      onChange: (wan, t) => this.#onWanChange(wan, t),
+      onError: (plugin, instance, err) => this.#pluginError(plugin, instance, err),
+    });
+  }
+
+  #indexOf(wan: string): number {
+    let i = this.#indexes.get(wan);
+    if (i === undefined) {
+      const used = new Set(this.#indexes.values());
+      for (i = 1; used.has(i); i++);
+      this.#indexes.set(wan, i);
+    }
+    return i;
+  }
+
+  #every(ms: number, fn: () => void): { cancel(): void } {
+    let handle: TimerHandle;
+    const loop = () => {
+      if (this.#closed) return;
+      fn();
+      handle = this.#clock.setTimeout(loop, ms);
+    };
+    handle = this.#clock.setTimeout(loop, ms);
+    return { cancel: () => handle.cancel() };
+  }
+
+  #pluginError(plugin: string, instance: string, err: unknown): void {
+    const code = err instanceof KernelError ? err.code : "E_PLUGIN";
+    this.#log.error("{instance} ({plugin}): {message}", { plugin, instance, message: messageOf(err) });
+    this.events.emit("plugin.error", { plugin, instance, code, message: messageOf(err) });
+  }
+
+  #onWanChange(wan: string, t?: Transition): void {
+    if (t) this.#emitState(wan, t.reason);
+    void this.replan();
+  }
+
+  #effectiveState(name: string): HealthState {
+    const forced = this.#overrides.get(name);
+    if (forced) return forced;
+    const slot = this.#gen?.wans.get(name);
+    if (!slot?.runtime) return "down";
+    return slot.runtime.state;
+  }
+
+  #emitState(wan: string, reason: string): void {
+    const to = this.#effectiveState(wan);
+    const from = this.#lastState.get(wan) ?? "unknown";
+    if (from === to) return;
+    this.#lastState.set(wan, to);
+    this.events.emit("wan.state", { wan, from, to, reason });
+  }
+
+  /** Recomputes the plan and applies the difference; concurrent calls coalesce. Never rejects: errors go to status. */
+  replan(): Promise<void> {
+    if (this.#replanQueued) return this.#serial.idle();
+    this.#replanQueued = true;
+    return this.#serial.run(async () => {
+      this.#replanQueued = false;
+      if (this.#gen && !this.#closed) await this.#applyPlan(this.#gen).catch(() => {});
+    });
+  }
+
+  #plannedWans(gen: Generation): PlannedWan[] {
+    const out: PlannedWan[] = [];
+    for (const [name, entry] of Object.entries(gen.doc.wans)) {
+      if (!entry.enabled) continue;
+      const slot = gen.wans.get(name);
+      out.push({
+        name,
+        priority: entry.priority,
+        weight: entry.weight,
+        metered: entry.metered,
+        nat: entry.nat,
+        state: gen === this.#gen ? this.#effectiveState(name) : (this.#overrides.get(name) ?? slot?.runtime?.state ?? "down"),
+        index: this.#indexOf(name),
+        inspection: slot?.runtime?.inspection,
+      });
+    }
+    return out;
+  }
+
+  async #applyPlan(gen: Generation): Promise<void> {
+    this.#retry?.cancel();
+    let composed;
+    try {
+      composed = composePlan({
+        wans: this.#plannedWans(gen),
+        mode: gen.mode!,
+        lastResort: gen.doc.routing.lastResort,
+        previousPlan: this.#plan,
+        previousDecision: this.#decision,
+      });
+    } catch (err) {
+      this.#pluginError(gen.modePlugin ?? "mode", "mode", err);
+      return;
+    }
+    const { plan, decision } = composed;
+    const diff = diffPlans(this.#plan, plan);
+    this.#decision = decision;
+    if (isEmptyDiff(diff)) return;
+    const dp = this.#o.platform.dataplane;
+    try {
+      await dp.apply(plan, diff);
+      if (plan.flush.length > 0) await dp.flush(plan.flush);
+      this.#dataplaneError = undefined;
+    } catch (err) {
+      this.#dataplaneError = messageOf(err);
+      this.#pluginError("dataplane", this.#o.platform.name, err);
+      this.#retry = this.#clock.setTimeout(() => void this.replan(), RETRY_MS);
+      throw err;
+    }
+    const before = this.#plan;
+    this.#plan = { ...plan, flush: [] };
+    this.#appliedAt = this.#clock.now();
+    if (diff.carriersChanged) {
+      const was = new Set(before.carriers.map((c) => c.wan));
+      if (before.carriers.length > 0 && plan.carriers.some((c) => !was.has(c.wan))) this.#failovers++;
+      this.#log.info("plan: {summary}", { summary: plan.summary });
+      this.events.emit("plan.changed", {
+        summary: plan.summary,
+        carriers: plan.carriers.map((c) => ({ ...c })),
+        flushed: [...plan.flush],
+      });
+    }
+  }
+
+  async #refreshFlows(): Promise<void> {
+    try {
+      this.#flows = await this.#o.platform.dataplane.flows();
+    } catch {
+      // Status shows the last figures; the dataplane error surfaces through apply.
+    }
+  }
+
+  /** validate checks a document without changing anything; returns its field issues. */
+  validate(doc: unknown): FieldIssue[] {
+    const r = validateDocument(this.schema, doc);
+    return r.ok ? [] : r.issues;
+  }
+
+  /**
+   * applyConfig validates, starts the new generation, applies its plan, stores the document
+   * and only then swaps; any failure leaves the running config and the store untouched.
+   */
+  applyConfig(doc: unknown, opts: { expectRevision?: number } = {}): Promise<{ revision: number; changed: boolean }> {
+    return this.#serial.run(async () => {
+      const current = this.#gen;
+      if (!current) throw new ApplyError(new Error("the kernel has not booted"));
+      if (opts.expectRevision !== undefined && opts.expectRevision !== this.#stored.revision) {
+        throw new RevisionConflictError(opts.expectRevision, this.#stored.revision);
+      }
+      const v = validateDocument(this.schema, doc);
+      if (!v.ok) throw new ConfigError(v.issues);
+      if (JSON.stringify(doc) === JSON.stringify(this.#stored.doc)) {
+        return { revision: this.#stored.revision, changed: false };
+      }
+      const stored: Stored = { doc: structuredClone(doc), revision: this.#stored.revision + 1 };
+      const next = this.#newGeneration(v.value);
+      const routingChanged = JSON.stringify(settingsOf(v.value)) !== JSON.stringify(settingsOf(current.doc));
+      try {
+        await next.start(current, true);
+      } catch (err) {
+        throw new ApplyError(err);
+      }
+      const previousPlan = this.#plan;
+      try {
+        if (routingChanged) await this.#reinitDataplane(v.value);
+        await this.#applyPlan(next);
+        await this.#o.store.save(stored);
+      } catch (err) {
+        await next.stop(current);
+        if (routingChanged) await this.#reinitDataplane(current.doc).catch(() => {});
+        this.#plan = routingChanged ? EMPTY_PLAN : this.#plan;
+        if (this.#plan !== previousPlan || routingChanged) await this.#applyPlan(current).catch(() => {});
+        throw err instanceof KernelError && err.code === "E_STORE" ? err : new ApplyError(err);
+      }
+      this.#gen = next;
+      this.#stored = stored;
+      await current.stop(next);
+      for (const name of this.#lastState.keys()) if (!next.wans.has(name)) this.#lastState.delete(name);
+      await this.#o.onLogSettings?.(v.value.log);
+      await this.#o.store.saveLastGood(stored).catch((err) => this.#log.warn("{e}", { e: messageOf(err) }));
+      this.events.emit("config.changed", { revision: stored.revision });
+      await this.#applyPlan(next).catch(() => {});
+      return { revision: stored.revision, changed: true };
+    });
+  }
+
+  async #reinitDataplane(doc: ConfigDocument): Promise<void> {
+    await this.#o.platform.dataplane.close({ cleanup: true });
+    this.#plan = EMPTY_PLAN;
+    await this.#o.platform.dataplane.init(settingsOf(doc));
+  }
+
+  /** setOverride forces a WAN up or down (like `mwan3 ifup/ifdown`), or returns it to automatic. */
+  async setOverride(wan: string, state: "up" | "down" | undefined): Promise<void> {
+    if (!this.#gen?.doc.wans[wan]) throw new NotFoundError(`WAN ${wan}`);
+    if (state) this.#overrides.set(wan, state);
+    else this.#overrides.delete(wan);
+    this.#emitState(wan, state ? `forced ${state} by operator` : "returned to automatic");
+    await this.replan();
+  }
+
+  /** status returns the snapshot the API serves. */
+  status(): StatusSnapshot {
+    return buildStatus({
+      gen: this.#gen,
+      plan: this.#plan,
+      revision: this.#stored.revision,
+      overrides: this.#overrides,
+      effectiveState: (n) => this.#effectiveState(n),
+      flows: this.#flows,
+      dataplane: { name: this.#o.platform.name, error: this.#dataplaneError },
+      appliedAt: this.#appliedAt,
+      failovers: this.#failovers,
+      uptimeMs: this.#clock.now() - this.#startedAt,
+    });
+  }
+
+  /** Refreshes the flow figures now (tests, and before a status read that must be exact). */
+  refreshFlows(): Promise<void> {
+    return this.#refreshFlows();
+  }
+
+  /** Stops every instance; with `cleanup` the dataplane removes what it added. */
+  async shutdown(opts: { cleanup: boolean }): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#retry?.cancel();
+    this.#flowsTimer?.cancel();
+    await this.#serial.idle();
+    await this.#gen?.stop();
+    await this.#o.platform.dataplane.close(opts);
+    await this.#o.platform.close();
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The Linux dataplane: nftables classification + per-uplink tables and ip rules +
+ * selective conntrack flushes. Every apply is computed from the whole plan and compared
+ * with what was last installed, so applying the same plan twice runs no command.
+ * @module
+ */
+import type { Dataplane, FlowStats, RoutingSettings } from "../../platform.ts";
+import { isEmptyDiff, type PlanDiff, type PlanUplink, type RoutingPlan } from "../../plan.ts";
+import { countByMark, flushMark } from "./conntrack.ts";
+import { markOf, markSpace, type MarkSpace } from "./marks.ts";
+import { renderDelete, renderRuleset, TABLE } from "./nft.ts";
+import { connectedNetworks, desiredRules, flushTable, readRules, routeArgs, ruleArgs, ruleKey, type RuleSpec, tableOf } from "./routes.ts";
+import type { Runner } from "./run.ts";
+
+export type LogFn = (level: "debug" | "info" | "warning" | "error", msg: string, props?: Record<string, unknown>) => void;
+
+/** What the last apply did, for benchmarks and tests. */
+export interface ApplyStats {
+  readonly ms: number;
+  readonly commands: number;
+  readonly nftBytes: number;
+  readonly nftLoaded: boolean;
+}
+
+export class LinuxDataplane implements Dataplane {
+  #runner: Runner;
+  #log: LogFn;
+  #settings?: RoutingSettings;
+  #space?: MarkSpace;
+  #plan?: RoutingPlan;
+  #nftText?: string;
+  #rulesKey?: string;
+  #routes = new Map<number, string>();
+  #bytesBase = new Map<string, number>();
+  #commands = 0;
+  #closed = false;
+  lastApply?: ApplyStats;
+
+  constructor(runner: Runner, log: LogFn = () => {}) {
+    this.#runner = {
+      netns: runner.netns,
+      spawn: (argv) => runner.spawn(argv),
+      run: (argv, o) => {
+        this.#commands++;
+        return runner.run(argv, o);
+      },
+    };
+    this.#log = log;
+  }
+
+  async init(settings: RoutingSettings): Promise<void> {
+    const space = markSpace(settings.markMask);
+    for (const [k, v] of [["rulePriority", settings.rulePriority], ["tableBase", settings.tableBase]] as const) {
+      if (!Number.isInteger(v) || v < 1 || v > 0x7fff_ff00) throw new RangeError(`${k} ${v} out of range`);
+    }
+    if (settings.rulePriority + 99 >= 32766) throw new RangeError(`rulePriority ${settings.rulePriority} collides with main (32766)`);
+    this.#settings = settings;
+    this.#space = space;
+    // Adopt: leave whatever an earlier run installed in place until the first apply replaces it.
+    const { stdout } = await this.#runner.run(["nft", "list", "tables", "inet"]);
+    const adopted = stdout.includes(`table inet ${TABLE}`);
+    const rules = await readRules(this.#runner, settings.rulePriority, settings.rulePriority + 99);
+    this.#log("info", "linux dataplane ready", { adoptedTable: adopted, adoptedRules: rules.length, markMask: space.mask });
+  }
+
+  async apply(plan: RoutingPlan, diff: PlanDiff): Promise<void> {
+    const settings = this.#need();
+    if (this.#plan && isEmptyDiff(diff)) return;
+    const t0 = performance.now();
+    const c0 = this.#commands;
+    const prev = this.#plan;
+    const connected = await connectedNetworks(this.#runner);
+    const text = renderRuleset(plan, settings, { connected });
+    // 1. Routes of ready uplinks first, so a mark never points at an empty table.
+    const want = new Map<number, string>();
+    for (const up of Object.values(plan.uplinks)) {
+      const args = routeArgs(settings, up);
+      if (args) want.set(tableOf(settings, up), args.join(" "));
+    }
+    for (const [table, args] of want) {
+      if (this.#routes.get(table) === args) continue;
+      await this.#runner.run(["ip", "-4", "route", "replace", ...args.split(" ")]);
+      this.#routes.set(table, args);
+    }
+    // 2. Rules: additions before the new classification is live, deletions after.
+    const rules = desiredRules(plan, settings);
+    const rulesKey = rules.map(ruleKey).sort().join("\n");
+    let surplus: RuleSpec[] = [];
+    if (rulesKey !== this.#rulesKey) {
+      const P = settings.rulePriority;
+      const live = await readRules(this.#runner, P, P + 99);
+      const liveKeys = new Set(live.map(ruleKey));
+      const wantKeys = new Set(rules.map(ruleKey));
+      for (const r of rules) if (!liveKeys.has(ruleKey(r))) await this.#runner.run(["ip", "-4", "rule", "add", ...ruleArgs(r)]);
+      surplus = live.filter((r) => !wantKeys.has(ruleKey(r)));
+    }
+    // 3. One atomic nft transaction.
+    const nftLoaded = text !== this.#nftText;
+    if (nftLoaded) {
+      if (prev) await this.#saveCounters(prev);
+      await this.#runner.run(["nft", "-f", "-"], { stdin: text });
+      this.#nftText = text;
+    }
+    for (const r of surplus) {
+      const args = r.table?.endsWith("?foreign") ? ["pref", String(r.pref)] : ruleArgs(r);
+      await this.#runner.run(["ip", "-4", "rule", "del", ...args], { okCodes: [0, 2] });
+    }
+    this.#rulesKey = rulesKey;
+    // 4. Tables no longer wanted (uplink gone or not ready, or adopted from a crash).
+    const stale = new Set<number>([...this.#routes.keys()].filter((t) => !want.has(t)));
+    for (const r of surplus) if (r.table && /^\d+$/.test(r.table) && !want.has(Number(r.table))) stale.add(Number(r.table));
+    if (!prev) for (const up of Object.values(plan.uplinks)) if (!want.has(tableOf(settings, up))) stale.add(tableOf(settings, up));
+    for (const t of stale) {
+      await flushTable(this.#runner, t);
+      this.#routes.delete(t);
+    }
+    this.#plan = plan;
+    // 5. Selective flush once the new rules are live.
+    if (diff.flush.length > 0) await this.flush(diff.flush);
+    this.lastApply = { ms: performance.now() - t0, commands: this.#commands - c0, nftBytes: text.length, nftLoaded };
+    this.#log("debug", "plan applied", { ...this.lastApply, summary: plan.summary });
+  }
+
+  async flush(uplinks: readonly string[]): Promise<number> {
+    const space = this.#needSpace();
+    let n = 0;
+    for (const name of uplinks) {
+      const up = this.#plan?.uplinks[name];
+      if (!up) continue;
+      n += await flushMark(this.#runner, markOf(space, up.index), space.mask);
+    }
+    if (n > 0) this.#log("info", "flows flushed", { uplinks, flows: n });
+    return n;
+  }
+
+  async flows(): Promise<Record<string, FlowStats>> {
+    const space = this.#needSpace();
+    const plan = this.#plan;
+    if (!plan) return {};
+    const counts = await countByMark(this.#runner, space.mask);
+    const bytes = await this.#readCounters();
+    const out: Record<string, FlowStats> = {};
+    for (const up of Object.values(plan.uplinks)) {
+      out[up.name] = {
+        flows: counts.get(markOf(space, up.index)) ?? 0,
+        bytes: (this.#bytesBase.get(up.name) ?? 0) + (bytes.get(up.index) ?? 0),
+      };
+    }
+    return out;
+  }
+
+  async close(opts: { cleanup: boolean }): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const settings = this.#settings;
+    if (!opts.cleanup || !settings) return;
+    await this.#runner.run(["nft", "-f", "-"], { stdin: renderDelete() });
+    const P = settings.rulePriority;
+    const live = await readRules(this.#runner, P, P + 99);
+    const tables = new Set<number>(this.#routes.keys());
+    for (const up of Object.values(this.#plan?.uplinks ?? {})) tables.add(tableOf(settings, up));
+    for (const r of live) {
+      if (r.table && /^\d+$/.test(r.table)) tables.add(Number(r.table));
+      const args = r.table?.endsWith("?foreign") ? ["pref", String(r.pref)] : ruleArgs(r);
+      await this.#runner.run(["ip", "-4", "rule", "del", ...args], { okCodes: [0, 2] });
+    }
+    for (const t of tables) await flushTable(this.#runner, t);
+    this.#routes.clear();
+    this.#nftText = undefined;
+    this.#rulesKey = undefined;
+    this.#log("info", "linux dataplane removed its table, rules and routes", { tables: [...tables] });
+  }
+
+  async #readCounters(): Promise<Map<number, number>> {
+    const r = await this.#runner.run(["nft", "-j", "list", "counters", "table", "inet", TABLE], { okCodes: [0, 1] });
+    const out = new Map<number, number>();
+    if (r.code !== 0) return out;
+    const doc = JSON.parse(r.stdout) as { nftables?: { counter?: { name: string; bytes: number } }[] };
+    for (const item of doc.nftables ?? []) {
+      const m = item.counter ? /^up_(\d+)$/.exec(item.counter.name) : null;
+      if (m && item.counter) out.set(Number(m[1]), item.counter.bytes);
+    }
+    return out;
+  }
+
+  async #saveCounters(prev: RoutingPlan): Promise<void> {
+    const bytes = await this.#readCounters();
+    const byIndex = new Map<number, PlanUplink>(Object.values(prev.uplinks).map((u) => [u.index, u]));
+    for (const [index, b] of bytes) {
+      const up = byIndex.get(index);
+      if (up) this.#bytesBase.set(up.name, (this.#bytesBase.get(up.name) ?? 0) + b);
+    }
+  }
+
+  #need(): RoutingSettings {
+    if (this.#closed) throw new Error("dataplane is closed");
+    if (!this.#settings) throw new Error("dataplane.init() was not called");
+    return this.#settings;
+  }
+
+  #needSpace(): MarkSpace {
+    this.#need();
+    return this.#space as MarkSpace;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Network devices: state and counters from /sys/class/net (no fork), address and gateway
+ * from `ip -json` (cached while the monitor runs), change events from ONE long-lived
+ * `ip -o monitor link address route` (iproute2 6.1 ignores -json for monitor).
+ * In a test namespace (runner.netns) sysfs shows the wrong namespace, so `ip -s -json link` is used.
+ * @module
+ */
+import type { ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import type { LinkEvent, LinkInfo, Links } from "../../platform.ts";
+import type { LogFn } from "./dataplane.ts";
+import { checkDevice, type Runner } from "./run.ts";
+
+/** The device a monitor line is about, if any. */
+export function monitorDevice(line: string): string | undefined {
+  const m = /^(?:Deleted )?\d+: ([^:@\s]+)[@:\s]/.exec(line) ?? /\bdev (\S+)/.exec(line);
+  return m?.[1];
+}
+
+interface L3 {
+  address?: string;
+  gateway?: string;
+}
+
+async function sys(dev: string, file: string): Promise<string | undefined> {
+  try {
+    return (await readFile(`/sys/class/net/${dev}/${file}`, "utf8")).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export class LinuxLinks implements Links {
+  #runner: Runner;
+  #log: LogFn;
+  #listeners = new Set<(ev: LinkEvent) => void>();
+  #monitor?: ChildProcess;
+  #cache = new Map<string, L3>();
+  #backoffMs = 500;
+  #timer?: ReturnType<typeof setTimeout>;
+  #closed = false;
+
+  constructor(runner: Runner, log: LogFn = () => {}) {
+    this.#runner = runner;
+    this.#log = log;
+  }
+
+  async get(device: string): Promise<LinkInfo> {
+    const dev = checkDevice(device);
+    const base = this.#runner.netns ? await this.#viaIp(dev) : await this.#viaSys(dev);
+    if (!base.present) return base;
+    return { ...base, ...(await this.#l3(dev)) };
+  }
+
+  async #viaSys(dev: string): Promise<LinkInfo> {
+    const operstate = await sys(dev, "operstate");
+    if (operstate === undefined) return absent(dev);
+    const num = async (f: string) => Number((await sys(dev, `statistics/${f}`)) ?? 0);
+    return {
+      device: dev, present: true, operstate,
+      carrier: (await sys(dev, "carrier")) === "1",
+      rxBytes: await num("rx_bytes"), txBytes: await num("tx_bytes"),
+      rxPackets: await num("rx_packets"), txPackets: await num("tx_packets"),
+    };
+  }
+
+  async #viaIp(dev: string): Promise<LinkInfo> {
+    const r = await this.#runner.run(["ip", "-s", "-json", "link", "show", "dev", dev], { okCodes: [0, 1] });
+    if (r.code !== 0) return absent(dev);
+    const [j] = JSON.parse(r.stdout) as { operstate?: string; flags?: string[]; stats64?: { rx: { bytes: number; packets: number }; tx: { bytes: number; packets: number } } }[];
+    const flags = j?.flags ?? [];
+    return {
+      device: dev, present: true, operstate: (j?.operstate ?? "unknown").toLowerCase(),
+      carrier: flags.includes("LOWER_UP") && !flags.includes("NO-CARRIER"),
+      rxBytes: j?.stats64?.rx.bytes ?? 0, txBytes: j?.stats64?.tx.bytes ?? 0,
+      rxPackets: j?.stats64?.rx.packets ?? 0, txPackets: j?.stats64?.tx.packets ?? 0,
+    };
+  }
+
+  async #l3(dev: string): Promise<L3> {
+    const hit = this.#monitor ? this.#cache.get(dev) : undefined;
+    if (hit) return hit;
+    const a = await this.#runner.run(["ip", "-4", "-json", "addr", "show", "dev", dev], { okCodes: [0, 1] });
+    const g = await this.#runner.run(["ip", "-4", "-json", "route", "show", "default", "dev", dev], { okCodes: [0, 1] });
+    const addrs = a.code === 0 ? (JSON.parse(a.stdout || "[]") as { addr_info?: { family?: string; local?: string; prefixlen?: number }[] }[]) : [];
+    const info = addrs[0]?.addr_info?.find((x) => x.family === "inet" && x.local);
+    const routes = g.code === 0 ? (JSON.parse(g.stdout || "[]") as { gateway?: string }[]) : [];
+    const l3: L3 = { address: info ? `${info.local}/${info.prefixlen}` : undefined, gateway: routes.find((x) => x.gateway)?.gateway };
+    this.#cache.set(dev, l3);
+    return l3;
+  }
+
+  watch(listener: (ev: LinkEvent) => void): () => void {
+    this.#listeners.add(listener);
+    if (!this.#monitor && !this.#timer) this.#startMonitor();
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.#stopMonitor();
+    };
+  }
+
+  #startMonitor(): void {
+    this.#timer = undefined;
+    if (this.#closed || this.#listeners.size === 0) return;
+    const child = this.#runner.spawn(["ip", "-o", "monitor", "link", "address", "route"]);
+    this.#monitor = child;
+    this.#cache.clear();
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const dev = monitorDevice(line);
+      if (!dev) return;
+      this.#backoffMs = 500;
+      this.#cache.delete(dev);
+      const ev = { device: dev, at: Date.now() };
+      for (const l of this.#listeners) {
+        try {
+          l(ev);
+        } catch { /* a listener's failure is its own */ }
+      }
+    });
+    child.on("close", (code) => {
+      if (this.#monitor !== child) return;
+      this.#monitor = undefined;
+      this.#cache.clear();
+      if (this.#closed || this.#listeners.size === 0) return;
+      this.#log("warning", "ip monitor stopped; restarting", { code });
+      this.#timer = setTimeout(() => this.#startMonitor(), this.#backoffMs);
+      this.#backoffMs = Math.min(this.#backoffMs * 2, 30_000);
+    });
+    child.on("error", () => {});
+  }
+
+  #stopMonitor(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const m = this.#monitor;
+    this.#monitor = undefined;
+    m?.kill("SIGTERM");
+    this.#cache.clear();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#stopMonitor();
+  }
+}
+
+function absent(device: string): LinkInfo {
+  return { device, present: false, carrier: false, operstate: "absent", rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 };
+}

@@ -1,0 +1,134 @@
+/**
+ * Renders the complete `table inet multiwan` for a routing plan: a pure function whose
+ * output is loaded with one `nft -f -` batch (create + delete + define = atomic replace,
+ * idempotent, adopts a table left by a crash). No other table is touched.
+ *
+ * Classification (prerouting for LAN, `type route` output for the router itself):
+ * already marked → leave alone (probes set SO_MARK); ct mark → restore; arriving on an
+ * uplink, or a probe socket bound to an uplink → that uplink; bypass destinations → bypass mark (main table); new connections →
+ * weighted `numgen` choice or the last resort. Marks are masked: bits outside
+ * `markMask` are preserved. A masked copy between ct mark and meta mark is emulated with a
+ * vmap on the masked value (the kernel rejects two-source bitwise expressions).
+ * @module
+ */
+import type { RoutingSettings } from "../../platform.ts";
+import type { PlanUplink, RoutingPlan } from "../../plan.ts";
+import { hex, markOf, markSpace, type MarkSpace } from "./marks.ts";
+import { checkCidr, checkDevice, checkIPv4, hostOf } from "./run.ts";
+
+export const TABLE = "multiwan";
+/** Local ports HTTP probes bind (above Linux's default ephemeral range 32768–60999). */
+export const PROBE_PORTS: readonly [number, number] = [61000, 61999];
+/** Always bypassed: loopback, multicast + reserved, link-local, limited broadcast. */
+export const BUILTIN_BYPASS: readonly string[] = ["127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3"];
+
+export interface RenderOptions {
+  /** Connected IPv4 networks of the router (CIDR), added to the bypass set. */
+  readonly connected?: readonly string[];
+}
+
+/** Uplinks of the plan sorted by index (stable output). */
+export function sortedUplinks(plan: RoutingPlan): PlanUplink[] {
+  return Object.values(plan.uplinks).sort((a, b) => a.index - b.index);
+}
+
+function comment(s: string): string {
+  return `comment "${s.replace(/[^A-Za-z0-9_.:@ -]/g, "_").slice(0, 100)}"`;
+}
+
+function setMark(field: "meta" | "ct", space: MarkSpace, value: number): string {
+  return `${field} mark set ${field} mark & ${hex(~space.mask)} | ${hex(value)}`;
+}
+
+/** Weighted cumulative ranges: [[lo, hi, uplink], …] over sum of weights. */
+export function weightRanges(plan: RoutingPlan): { total: number; ranges: [number, number, PlanUplink][] } {
+  const ranges: [number, number, PlanUplink][] = [];
+  let total = 0;
+  for (const c of plan.carriers) {
+    const up = plan.uplinks[c.wan];
+    if (!up || !Number.isInteger(c.weight) || c.weight < 1) continue;
+    ranges.push([total, total + c.weight - 1, up]);
+    total += c.weight;
+  }
+  return { total, ranges };
+}
+
+function balance(plan: RoutingPlan, space: MarkSpace): string[] {
+  const { total, ranges } = weightRanges(plan);
+  if (ranges.length === 1) return [`ct state new goto mark_${ranges[0][2].index}`];
+  if (ranges.length > 1) {
+    const items = ranges.map(([lo, hi, up]) => `${lo === hi ? lo : `${lo}-${hi}`} : goto mark_${up.index}`);
+    return [`ct state new numgen random mod ${total} vmap { ${items.join(", ")} }`];
+  }
+  if (plan.lastResort === "unreachable") return [`ct state new ${setMark("meta", space, space.unreachable)} ${comment("last resort: unreachable")}`];
+  if (plan.lastResort === "blackhole") return [`ct state new ${setMark("meta", space, space.blackhole)} ${comment("last resort: blackhole")}`];
+  return [];
+}
+
+/** renderRuleset returns the nft batch text for `plan`. */
+export function renderRuleset(plan: RoutingPlan, settings: RoutingSettings, opts: RenderOptions = {}): string {
+  const space = markSpace(settings.markMask);
+  const uplinks = sortedUplinks(plan);
+  const bypass = [...BUILTIN_BYPASS, ...settings.bypass, ...(opts.connected ?? [])].map(checkCidr);
+  const out: string[] = [];
+  const o = (line: string) => out.push(line);
+  o(`table inet ${TABLE} {}`);
+  o(`delete table inet ${TABLE}`);
+  o(`table inet ${TABLE} {`);
+  o(`  set bypass4 { type ipv4_addr; flags interval; auto-merge; elements = { ${[...new Set(bypass)].join(", ")} } }`);
+  const restore: string[] = [`${hex(space.bypass)} : goto restore_bypass`];
+  for (const up of uplinks) {
+    checkDevice(up.device);
+    const m = markOf(space, up.index);
+    const c = comment(up.name);
+    o(`  counter up_${up.index} { ${c} }`);
+    o(`  chain mark_${up.index} { ${c}; ${setMark("meta", space, m)}; ${setMark("ct", space, m)}; counter name "up_${up.index}"; }`);
+    o(`  chain restore_${up.index} { ${c}; ${setMark("meta", space, m)}; counter name "up_${up.index}"; }`);
+    restore.push(`${hex(m)} : goto restore_${up.index}`);
+  }
+  o(`  chain mark_bypass { ${setMark("meta", space, space.bypass)}; ${setMark("ct", space, space.bypass)}; }`);
+  o(`  chain restore_bypass { ${setMark("meta", space, space.bypass)}; }`);
+  const head = [
+    `meta nfproto != ipv4 return`,
+    `meta mark & ${hex(space.mask)} != 0 return`,
+    `ct mark & ${hex(space.mask)} vmap { ${restore.join(", ")} }`,
+  ];
+  const policy = balance(plan, space);
+
+  o(`  chain prerouting {`);
+  o(`    type filter hook prerouting priority mangle; policy accept;`);
+  for (const l of head) o(`    ${l}`);
+  for (const up of uplinks) o(`    iifname "${up.device}" goto mark_${up.index}`);
+  o(`    ip daddr @bypass4 goto mark_bypass`);
+  for (const l of policy) o(`    ${l}`);
+  o(`  }`);
+
+  o(`  chain output {`);
+  o(`    type route hook output priority mangle; policy accept;`);
+  for (const l of head) o(`    ${l}`);
+  o(`    ip daddr @bypass4 goto mark_bypass`);
+  // Probe sockets (HTTP) bind an uplink address and a port from PROBE_PORTS: pin them to it.
+  // Other router sockets are balanced even if the kernel picked an uplink's source address.
+  const pins = uplinks.filter((u) => u.ready && u.address).map((u) => `${checkIPv4(hostOf(u.address ?? ""))} : goto mark_${u.index}`);
+  if (pins.length > 0) o(`    meta l4proto { tcp, udp } th sport ${PROBE_PORTS[0]}-${PROBE_PORTS[1]} ip saddr vmap { ${pins.join(", ")} }`);
+  for (const l of policy) o(`    ${l}`);
+  o(`  }`);
+
+  o(`  chain postrouting {`);
+  o(`    type nat hook postrouting priority srcnat; policy accept;`);
+  for (const up of uplinks) {
+    if (up.nat) o(`    meta nfproto ipv4 oifname "${up.device}" masquerade ${comment(up.name)}`);
+    else if (up.address) {
+      const a = checkIPv4(hostOf(up.address));
+      o(`    meta nfproto ipv4 oifname "${up.device}" fib saddr type local ip saddr != ${a} snat ip to ${a} ${comment(up.name)}`);
+    }
+  }
+  o(`  }`);
+  o(`}`);
+  return out.join("\n") + "\n";
+}
+
+/** The batch that removes the table (no error when it is absent). */
+export function renderDelete(): string {
+  return `table inet ${TABLE} {}\ndelete table inet ${TABLE}\n`;
+}

@@ -1,0 +1,68 @@
+/**
+ * composePlan asks the mode for a decision and completes it into a routing plan: uplink
+ * facts for the dataplane, only ready uplinks as carriers, and the flows to flush.
+ * @module
+ */
+import type { HealthState } from "../health/types.ts";
+import type { LastResort, ModeDecision, PlanUplink, RoutingPlan } from "../plan.ts";
+import type { ModeInstance, ModeWan, WanInspection } from "../plugin.ts";
+
+export interface PlannedWan {
+  readonly name: string;
+  readonly priority: number;
+  readonly weight: number;
+  readonly metered: boolean;
+  readonly nat: boolean;
+  readonly state: HealthState;
+  readonly index: number;
+  readonly inspection?: WanInspection;
+}
+
+export interface PlanInputs {
+  /** Enabled WANs in config order. */
+  readonly wans: readonly PlannedWan[];
+  readonly mode: ModeInstance;
+  readonly lastResort: LastResort;
+  readonly previousPlan: RoutingPlan;
+  readonly previousDecision?: ModeDecision;
+}
+
+/** composePlan is pure apart from calling the (pure) mode; it throws what the mode throws. */
+export function composePlan(inp: PlanInputs): { plan: RoutingPlan; decision: ModeDecision } {
+  const modeWans: ModeWan[] = inp.wans.map((w) => ({
+    name: w.name,
+    priority: w.priority,
+    weight: w.weight,
+    state: w.state,
+    metered: w.metered,
+  }));
+  const decision = inp.mode.decide({ wans: modeWans, previous: inp.previousDecision });
+  const uplinks: Record<string, PlanUplink> = {};
+  for (const w of inp.wans) {
+    const i = w.inspection;
+    if (!i) continue;
+    uplinks[w.name] = {
+      name: w.name,
+      device: i.device,
+      gateway: i.gateway,
+      address: i.address?.split("/")[0],
+      nat: w.nat,
+      index: w.index,
+      ready: i.present && i.carrier,
+    };
+  }
+  const carriers = decision.carriers.filter((c) => uplinks[c.wan]?.ready && c.weight > 0);
+  const carrying = new Set(carriers.map((c) => c.wan));
+  const flush = new Set<string>();
+  if (carriers.length > 0) {
+    for (const name of decision.refresh) if (!carrying.has(name) && uplinks[name]) flush.add(name);
+    const stateOf = new Map(inp.wans.map((w) => [w.name, w.state]));
+    for (const c of inp.previousPlan.carriers) {
+      if (!carrying.has(c.wan) && stateOf.get(c.wan) === "down" && uplinks[c.wan]) flush.add(c.wan);
+    }
+  }
+  return {
+    decision,
+    plan: { uplinks, carriers, lastResort: inp.lastResort, flush: [...flush], summary: decision.summary },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The status snapshot the API serves: per WAN health and device state, the mode and the
+ * plan in force.
+ * @module
+ */
+import type { HealthState, TargetStats } from "./health/types.ts";
+import type { Carrier, LastResort } from "./plan.ts";
+
+export interface WanStatus {
+  readonly name: string;
+  readonly type: string;
+  readonly label?: string;
+  readonly enabled: boolean;
+  readonly priority: number;
+  readonly weight: number;
+  readonly metered: boolean;
+  readonly tracker: string;
+  readonly device: string;
+  /** The state modes act on: the judged state, unless forced. */
+  readonly state: HealthState;
+  /** The state the health machine judged. */
+  readonly health: HealthState;
+  /** Set while an operator forces the WAN up or down. */
+  readonly override?: "up" | "down";
+  readonly reason: string;
+  /** ISO time the judged state was entered. */
+  readonly since: string;
+  readonly phase: string;
+  readonly latencyMs?: number;
+  readonly lossPct: number;
+  readonly targets: readonly TargetStats[];
+  readonly probesSent: number;
+  readonly present: boolean;
+  readonly carrier: boolean;
+  readonly address?: string;
+  readonly gateway?: string;
+  readonly details: Readonly<Record<string, string | number | boolean | null>>;
+  /** Tracked flows on this uplink and their bytes. */
+  readonly flows: number;
+  readonly bytes: number;
+  /** Share of all tracked flows, 0..1. */
+  readonly share: number;
+  /** Whether new connections go here now, and with which weight. */
+  readonly carrying: boolean;
+}
+
+export interface StatusSnapshot {
+  readonly revision: number;
+  readonly mode: { readonly type: string; readonly summary: string };
+  readonly plan: {
+    readonly carriers: readonly Carrier[];
+    readonly lastResort: LastResort;
+    readonly summary: string;
+    /** ISO time the plan was last applied. */
+    readonly appliedAt?: string;
+  };
+  readonly dataplane: { readonly name: string; readonly error?: string };
+  readonly wans: readonly WanStatus[];
+  readonly failovers: number;
+  readonly uptimeMs: number;
+}

@@ -1,0 +1,171 @@
+/**
+ * The dataplane contract: behaviour every Dataplane (sim and Linux) must show, observed
+ * only through connections, never through implementation details.
+ * @module
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { Dataplane, RoutingSettings } from "../../src/platform.ts";
+import { type Carrier, diffPlans, EMPTY_PLAN, type LastResort, type PlanUplink, type RoutingPlan } from "../../src/plan.ts";
+
+/** A long-lived flow opened from the LAN side. */
+export interface LongFlow {
+  /** The uplink currently carrying it; undefined once it was flushed or broke. */
+  uplink(): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+export interface DataplaneHarness {
+  readonly dataplane: Dataplane;
+  readonly settings: RoutingSettings;
+  /** At least 3 ready uplinks. */
+  readonly uplinks: readonly PlanUplink[];
+  /** Opens one new connection from the LAN; resolves the uplink name that carried it, throws if none could. */
+  connect(): Promise<string>;
+  openLong(): Promise<LongFlow>;
+  /** A new connection originated by the router itself. */
+  routerConnect?(): Promise<string>;
+  /** A fingerprint of the live state (e.g. ruleset handles); equal before and after a no-op apply. */
+  snapshot?(): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+/** Builds a plan over the harness's uplinks. */
+export function makePlan(h: DataplaneHarness, carriers: readonly Carrier[], lastResort: LastResort = "unreachable"): RoutingPlan {
+  const uplinks: Record<string, PlanUplink> = {};
+  for (const u of h.uplinks) uplinks[u.name] = u;
+  return { uplinks, carriers, lastResort, flush: [], summary: carriers.map((c) => `${c.wan}:${c.weight}`).join(" ") || lastResort };
+}
+
+async function tally(h: DataplaneHarness, n: number): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const name = await h.connect();
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Registers the contract cases for one dataplane implementation. */
+export function runDataplaneContract(name: string, makeHarness: () => Promise<DataplaneHarness>, opts: { skip?: string } = {}): void {
+  describe(`dataplane contract: ${name}`, { skip: opts.skip }, () => {
+    let h: DataplaneHarness;
+    let current: RoutingPlan = EMPTY_PLAN;
+    const apply = async (next: RoutingPlan) => {
+      await h.dataplane.apply(next, diffPlans(current, next));
+      current = next;
+    };
+
+    before(async () => {
+      h = await makeHarness();
+      assert.ok(h.uplinks.length >= 3, "harness needs at least 3 uplinks");
+      await h.dataplane.init(h.settings);
+    });
+    after(async () => {
+      await h?.dispose();
+    });
+
+    it("a single carrier carries all new connections", async () => {
+      for (const u of h.uplinks.slice(0, 3)) {
+        await apply(makePlan(h, [{ wan: u.name, weight: 1 }]));
+        const counts = await tally(h, 10);
+        assert.deepEqual([...counts], [[u.name, 10]]);
+      }
+    });
+
+    it("weights 3:1 split new connections within 5 sigma over 400 connections", async () => {
+      // Binomial(400, 0.75): sigma = sqrt(400 * 0.75 * 0.25) ≈ 8.7, so 5 sigma ≈ ±43 connections
+      // (a false failure about once in 1.7 million runs).
+      const [a, b] = h.uplinks;
+      await apply(makePlan(h, [{ wan: a.name, weight: 3 }, { wan: b.name, weight: 1 }]));
+      const counts = await tally(h, 400);
+      const na = counts.get(a.name) ?? 0, nb = counts.get(b.name) ?? 0;
+      assert.equal(na + nb, 400, `only the two carriers are used: ${JSON.stringify([...counts])}`);
+      assert.ok(Math.abs(na - 300) <= 43, `${a.name} carried ${na} of 400, expected 300 ± 43`);
+    });
+
+    it("existing flows keep their uplink when the carrier changes", async () => {
+      const [a, b] = h.uplinks;
+      await apply(makePlan(h, [{ wan: a.name, weight: 1 }]));
+      const flow = await h.openLong();
+      try {
+        assert.equal(await flow.uplink(), a.name);
+        await apply(makePlan(h, [{ wan: b.name, weight: 1 }]));
+        assert.equal(await h.connect(), b.name, "new connections use the new carrier");
+        assert.equal(await flow.uplink(), a.name, "the old flow stays on its uplink");
+      } finally {
+        await flow.close();
+      }
+    });
+
+    it("flush(uplink) breaks or moves only that uplink's flows", async () => {
+      const [a, b, c] = h.uplinks;
+      await apply(makePlan(h, [{ wan: a.name, weight: 1 }]));
+      const onA = [await h.openLong(), await h.openLong()];
+      await apply(makePlan(h, [{ wan: b.name, weight: 1 }]));
+      const onB = [await h.openLong(), await h.openLong()];
+      try {
+        for (const f of onA) assert.equal(await f.uplink(), a.name);
+        for (const f of onB) assert.equal(await f.uplink(), b.name);
+        await apply(makePlan(h, [{ wan: c.name, weight: 1 }]));
+        const n = await h.dataplane.flush([a.name]);
+        assert.ok(n >= 2, `flush reported ${n} flows, expected at least 2`);
+        for (const f of onA) assert.notEqual(await f.uplink(), a.name, "a flushed flow no longer uses its old uplink");
+        for (const f of onB) assert.equal(await f.uplink(), b.name, "other uplinks' flows are untouched");
+      } finally {
+        for (const f of [...onA, ...onB]) await f.close();
+      }
+    });
+
+    it("flows() counts the flows of each uplink", async () => {
+      const [a] = h.uplinks;
+      await apply(makePlan(h, [{ wan: a.name, weight: 1 }]));
+      const flows = [await h.openLong(), await h.openLong(), await h.openLong()];
+      try {
+        const stats = await h.dataplane.flows();
+        assert.ok((stats[a.name]?.flows ?? 0) >= 3, `flows(): ${JSON.stringify(stats)}`);
+        assert.ok((stats[a.name]?.bytes ?? 0) > 0, `bytes counted: ${JSON.stringify(stats)}`);
+      } finally {
+        for (const f of flows) await f.close();
+      }
+    });
+
+    it("applying the same plan twice changes nothing", async () => {
+      const [a, b] = h.uplinks;
+      const plan = makePlan(h, [{ wan: a.name, weight: 1 }, { wan: b.name, weight: 2 }]);
+      await apply(plan);
+      const flow = await h.openLong();
+      try {
+        const where = await flow.uplink();
+        const before = await h.snapshot?.();
+        await apply({ ...plan });
+        await apply(plan);
+        assert.equal(await h.snapshot?.(), before, "live state unchanged");
+        assert.equal(await flow.uplink(), where, "flows untouched");
+      } finally {
+        await flow.close();
+      }
+    });
+
+    it("router-originated connections follow the plan", { skip: false }, async (t) => {
+      if (!h.routerConnect) return t.skip("harness has no routerConnect");
+      for (const u of h.uplinks.slice(1, 3)) {
+        await apply(makePlan(h, [{ wan: u.name, weight: 1 }]));
+        assert.equal(await h.routerConnect(), u.name);
+      }
+    });
+
+    for (const lastResort of ["unreachable", "blackhole"] as const) {
+      it(`with no carriers, last resort ${lastResort} makes new connections fail`, async () => {
+        await apply(makePlan(h, [], lastResort));
+        await assert.rejects(h.connect());
+      });
+    }
+
+    it("with no carriers, last resort main still connects", async () => {
+      await apply(makePlan(h, [], "main"));
+      const name = await h.connect();
+      assert.ok(h.uplinks.some((u) => u.name === name));
+    });
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * The Linux dataplane harness for the contract suite: a testbed of namespaces, the real
+ * LinuxDataplane driving `ip`/`nft`/`conntrack` inside the router namespace, and flow
+ * clients on the LAN and on the router.
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import type { DataplaneHarness, LongFlow } from "../contracts/dataplane.case.ts";
+import type { PlanUplink } from "../../src/plan.ts";
+import type { RoutingSettings } from "../../src/platform.ts";
+import { LinuxDataplane } from "../../src/platform/linux/dataplane.ts";
+import { createRunner } from "../../src/platform/linux/run.ts";
+import { createTestbed, SERVER, SERVER_PORT, type Testbed } from "./testbed.ts";
+import { FlowDriver } from "./flow-driver.ts";
+
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+
+export const TEST_SETTINGS: RoutingSettings = { markMask: 0x3f00, rulePriority: 1000, tableBase: 200, bypass: [] };
+
+/** Waits for a child to print "ready". */
+function waitReady(child: import("node:child_process").ChildProcess, timeoutMs = 20_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("server not ready")), timeoutMs);
+    child.stdout!.on("data", (d: Buffer) => {
+      if (d.toString().includes("ready")) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    child.once("exit", (c) => reject(new Error(`server exited ${c}`)));
+  });
+}
+
+export interface LinuxHarness extends DataplaneHarness {
+  readonly bed: Testbed;
+  readonly dataplane: LinuxDataplane;
+}
+
+/** makeLinuxHarness builds the bed and starts the server and the clients. */
+export async function makeLinuxHarness(): Promise<LinuxHarness> {
+  const bed = await createTestbed();
+  try {
+    const server = bed.start(bed.internet, here("./http-echo-server.ts"), [SERVER, String(SERVER_PORT)]);
+    await waitReady(server);
+    const lan = new FlowDriver(bed.start(bed.lan, here("./flow-client.ts")));
+    const onRouter = new FlowDriver(bed.start(bed.router, here("./flow-client.ts")));
+    await Promise.all([lan.ready(), onRouter.ready()]);
+    const runner = createRunner({ netns: bed.router });
+    const dataplane = new LinuxDataplane(runner);
+    const uplinks: PlanUplink[] = bed.uplinks.map((u) => ({
+      name: u.name, device: u.device, gateway: u.gateway, address: u.address, nat: true, index: u.k, ready: true,
+    }));
+    const target = { host: SERVER, port: SERVER_PORT };
+    const name = (a: { ok: boolean; source?: string; error?: string }): string => {
+      if (!a.ok) throw new Error(`connection failed: ${a.error}`);
+      const n = bed.uplinkOf(a.source ?? "");
+      if (!n) throw new Error(`server saw unknown source ${a.source}`);
+      return n;
+    };
+    let flowSeq = 0;
+    return {
+      bed, dataplane, uplinks, settings: TEST_SETTINGS,
+      connect: async () => name(await lan.request({ op: "connect", ...target, timeoutMs: 1500 })),
+      routerConnect: async () => name(await onRouter.request({ op: "connect", ...target, timeoutMs: 1500 })),
+      async openLong(): Promise<LongFlow> {
+        const flow = `f${++flowSeq}`;
+        name(await lan.request({ op: "open", flow, ...target, timeoutMs: 1500 }));
+        return {
+          async uplink() {
+            const a = await lan.request({ op: "ask", flow, timeoutMs: 1500 });
+            return a.ok ? bed.uplinkOf(a.source ?? "") : undefined;
+          },
+          async close() {
+            await lan.request({ op: "close", flow });
+          },
+        };
+      },
+      async snapshot() {
+        const r = createRunner({ netns: bed.router });
+        const nft = await r.run(["nft", "-a", "list", "table", "inet", "multiwan"]);
+        const rules = await r.run(["ip", "-4", "rule", "show"]);
+        const routes = await r.run(["ip", "-4", "route", "show", "table", "all"]);
+        return [nft.stdout.replace(/packets \d+ bytes \d+/g, ""), rules.stdout, routes.stdout].join("\n");
+      },
+      async dispose() {
+        try {
+          await dataplane.close({ cleanup: true });
+        } finally {
+          lan.close();
+          onRouter.close();
+          await bed.destroy();
+        }
+      },
+    };
+  } catch (err) {
+    await bed.destroy();
+    throw err;
+  }
+}

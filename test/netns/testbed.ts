@@ -1,0 +1,179 @@
+/**
+ * A throw-away network of namespaces for root-only tests. Addresses come only from
+ * 198.18.0.0/15; nothing is added to the init namespace (devices are created with
+ * `ip -n`, peers moved straight into their namespace).
+ *
+ *   lan (198.18.100.2) ── lan0 ─ router ─ eth1  ── isp1 ──┐
+ *                                        ├ wlan0 ── isp2 ──┤ internet: 198.19.0.1 (HTTP echo of the source)
+ *                                        ├ usb0  ── isp3 ──┤ ISP k NATs to 198.19.k.1
+ *                                        └ wwan0 ── isp4 ──┘
+ * Router side of uplink k: 198.18.k.2/24, gateway 198.18.k.1.
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { CHILD_ENV, createRunner, type Runner } from "../../src/platform/linux/run.ts";
+
+export const NS_PREFIX = "mwt-";
+export const SERVER = "198.19.0.1";
+export const SERVER_PORT = 80;
+const host = createRunner();
+
+export interface TestUplink {
+  readonly name: string;
+  readonly device: string;
+  readonly ns: string;
+  readonly k: number;
+  readonly address: string;
+  readonly gateway: string;
+  /** The source address the internet server sees for this uplink. */
+  readonly publicAddress: string;
+}
+
+export interface Testbed {
+  readonly id: string;
+  readonly router: string;
+  readonly lan: string;
+  readonly internet: string;
+  readonly uplinks: readonly TestUplink[];
+  /** Runs a command in a namespace of the bed. */
+  exec(ns: string, argv: readonly string[], stdin?: string): Promise<string>;
+  /** Starts a long-lived script (TypeScript, same runtime as the test) inside a namespace. */
+  start(ns: string, script: string, args?: readonly string[]): ChildProcess;
+  /** Drops `pct` % of forwarded packets at the uplink's ISP (0 = none, 100 = silent failure). */
+  setLoss(uplink: string, pct: number): Promise<void>;
+  /** Maps a public (server-seen) address to the uplink name. */
+  uplinkOf(publicAddress: string): string | undefined;
+  destroy(): Promise<void>;
+}
+
+/** Why root tests cannot run here, or undefined when they can. */
+export async function missingPrerequisite(): Promise<string | undefined> {
+  if (typeof process.getuid === "function" && process.getuid() !== 0) return "not root";
+  for (const tool of [["ip", "-V"], ["nft", "--version"], ["conntrack", "--version"]]) {
+    try {
+      await host.run(tool, { timeoutMs: 5000 });
+    } catch {
+      return `${tool[0]} missing`;
+    }
+  }
+  return undefined;
+}
+
+/** Command line running `script` with the runtime running this test (Node + tsx or Deno). */
+export function runtimeArgv(script: string, args: readonly string[] = []): string[] {
+  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+  return isDeno ? [process.execPath, "run", "--allow-all", script, ...args] : [process.execPath, "--import", "tsx", script, ...args];
+}
+
+/** Deletes namespaces of earlier runs whose process is gone (the pid is in the name). */
+export async function cleanupStale(): Promise<string[]> {
+  const { stdout } = await host.run(["ip", "netns", "list"]);
+  const removed: string[] = [];
+  for (const line of stdout.split("\n")) {
+    const name = line.split(" ")[0];
+    const m = /^mwt-(\d+)-[a-z0-9]+-/.exec(name);
+    if (!m || existsSync(`/proc/${m[1]}`)) continue;
+    await removeNamespace(name);
+    removed.push(name);
+  }
+  return removed;
+}
+
+async function removeNamespace(name: string): Promise<void> {
+  const pids = await host.run(["ip", "netns", "pids", name], { okCodes: [0, 1, 255] });
+  for (const p of pids.stdout.split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(p), "SIGKILL");
+    } catch { /* already gone */ }
+  }
+  await host.run(["ip", "netns", "del", name], { okCodes: [0, 1, 255] });
+}
+
+const NAMES = [["ethernet", "eth1"], ["repeater", "wlan0"], ["tethering", "usb0"], ["cellular", "wwan0"]] as const;
+
+/** createTestbed builds the namespaces; on any failure it removes what it built. */
+export async function createTestbed(): Promise<Testbed> {
+  await cleanupStale();
+  const id = `${NS_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  const router = `${id}-r`, lan = `${id}-lan`, internet = `${id}-net`;
+  const created: string[] = [];
+  const children = new Set<ChildProcess>();
+  const ip = (ns: string, ...a: string[]) => host.run(["ip", "-n", ns, ...a]);
+  const exec = async (ns: string, argv: readonly string[], stdin?: string) =>
+    (await host.run(["ip", "netns", "exec", ns, ...argv], { stdin })).stdout;
+  const uplinks: TestUplink[] = NAMES.map(([name, device], i) => ({
+    name, device, k: i + 1, ns: `${id}-isp${i + 1}`,
+    address: `198.18.${i + 1}.2/24`, gateway: `198.18.${i + 1}.1`, publicAddress: `198.19.${i + 1}.1`,
+  }));
+  const destroy = async () => {
+    for (const c of children) c.kill("SIGKILL");
+    children.clear();
+    for (const ns of created.reverse()) await removeNamespace(ns);
+    created.length = 0;
+  };
+  try {
+    for (const ns of [router, lan, internet, ...uplinks.map((u) => u.ns)]) {
+      await host.run(["ip", "netns", "add", ns]);
+      created.push(ns);
+      await ip(ns, "link", "set", "lo", "up");
+      await exec(ns, ["sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"]);
+    }
+    await ip(internet, "addr", "add", `${SERVER}/32`, "dev", "lo");
+    await ip(router, "link", "add", "lan0", "type", "veth", "peer", "name", "eth0", "netns", lan);
+    await ip(router, "addr", "add", "198.18.100.1/24", "dev", "lan0");
+    await ip(router, "link", "set", "lan0", "up");
+    await ip(lan, "addr", "add", "198.18.100.2/24", "dev", "eth0");
+    await ip(lan, "link", "set", "eth0", "up");
+    await ip(lan, "route", "add", "default", "via", "198.18.100.1");
+    for (const u of uplinks) {
+      await ip(router, "link", "add", u.device, "type", "veth", "peer", "name", "cpe0", "netns", u.ns);
+      await ip(router, "addr", "add", u.address, "dev", u.device);
+      await ip(router, "link", "set", u.device, "up");
+      await ip(u.ns, "addr", "add", `${u.gateway}/24`, "dev", "cpe0");
+      await ip(u.ns, "link", "set", "cpe0", "up");
+      await ip(u.ns, "link", "add", "up0", "type", "veth", "peer", "name", `isp${u.k}`, "netns", internet);
+      await ip(u.ns, "addr", "add", `${u.publicAddress}/24`, "dev", "up0");
+      await ip(u.ns, "link", "set", "up0", "up");
+      await ip(internet, "addr", "add", `198.19.${u.k}.254/24`, "dev", `isp${u.k}`);
+      await ip(internet, "link", "set", `isp${u.k}`, "up");
+      await ip(u.ns, "route", "add", "default", "via", `198.19.${u.k}.254`);
+      await exec(u.ns, ["nft", "-f", "-"], [
+        "table ip isp {",
+        "  chain post { type nat hook postrouting priority srcnat; oifname \"up0\" masquerade; }",
+        "  chain fault { type filter hook forward priority 0; }",
+        "}",
+      ].join("\n"));
+    }
+    // The system default route (what DHCP on the ethernet uplink would install).
+    await ip(router, "route", "add", "default", "via", uplinks[0].gateway, "dev", uplinks[0].device);
+  } catch (err) {
+    await destroy();
+    throw err;
+  }
+  const bed: Testbed = {
+    id, router, lan, internet, uplinks, exec, destroy,
+    start(ns, script, args = []) {
+      const argv = ["ip", "netns", "exec", ns, ...runtimeArgv(script, args)];
+      const child = spawn(argv[0], argv.slice(1), { env: { ...CHILD_ENV }, stdio: ["pipe", "pipe", "inherit"], cwd: process.cwd() });
+      children.add(child);
+      child.on("exit", () => children.delete(child));
+      return child;
+    },
+    async setLoss(name, pct) {
+      const u = uplinks.find((x) => x.name === name);
+      if (!u) throw new Error(`no uplink ${name}`);
+      const rule = pct >= 100 ? "drop" : pct > 0 ? `numgen random mod 100 < ${Math.round(pct)} drop` : "";
+      await exec(u.ns, ["nft", "-f", "-"], `flush chain ip isp fault\n${rule ? `add rule ip isp fault ${rule}\n` : ""}`);
+    },
+    uplinkOf(addr) {
+      return uplinks.find((u) => u.publicAddress === addr)?.name;
+    },
+  };
+  return bed;
+}
+
+/** A runner whose commands run inside the bed's router namespace. */
+export function routerRunner(bed: Testbed): Runner {
+  return createRunner({ netns: bed.router });
+}
