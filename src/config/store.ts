@@ -3,7 +3,7 @@
  * fsync, rename, fsync of the folder), a last good copy, and a revision number.
  * @module
  */
-import { open, readFile, rename, rm } from "node:fs/promises";
+import { open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { StoreError } from "../errors.ts";
 
@@ -101,8 +101,22 @@ export class FileConfigStore implements ConfigStore {
   }
 
   async load(): Promise<Stored | undefined> {
+    await this.#sweep();
     const text = await readIfExists(this.location);
     return text === undefined ? undefined : deserialise(text, this.location);
+  }
+
+  /** Removes temp files a killed writer left behind. */
+  async #sweep(): Promise<void> {
+    const dir = dirname(this.location);
+    const prefix = `.${basename(this.location)}.`;
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return;
+    }
+    for (const n of names) if (n.startsWith(prefix) && n.endsWith(".tmp")) await rm(join(dir, n), { force: true });
   }
 
   async loadLastGood(): Promise<Stored | undefined> {

@@ -47,7 +47,7 @@ export class HealthMachine {
   #failRounds = 0;
   #failSince?: number;
   #windows = new Map<string, Window>();
-  #link: "up" | "no-carrier" | "missing" = "up";
+  #link: "unknown" | "up" | "no-carrier" | "missing" = "unknown";
   #lastResultAt: number;
   #probesSent = 0;
   #tx?: number;
@@ -82,7 +82,7 @@ export class HealthMachine {
     this.#lastResultAt = at;
     this.#probesSent += r.sent ?? 1;
     this.#record(r);
-    if (this.#link !== "up") return undefined;
+    if (this.#link === "no-carrier" || this.#link === "missing") return undefined;
     if (this.#targets.length === 0) return undefined;
     if (!r.ok && this.#phase === "steady") this.#phase = "suspect";
     if (this.#round.has(r.target)) return this.#closeRound(at) ?? this.#addToRound(r, at);
@@ -93,7 +93,9 @@ export class HealthMachine {
   onLink(present: boolean, carrier: boolean, at: number): Transition | undefined {
     const link = !present ? "missing" : carrier ? "up" : "no-carrier";
     if (link === this.#link) return undefined;
+    const first = this.#link === "unknown";
     this.#link = link;
+    if (first && link === "up" && this.#targets.length > 0) return undefined;
     this.#round.clear();
     this.#okRounds = 0;
     this.#failRounds = 0;
@@ -128,7 +130,7 @@ export class HealthMachine {
 
   /** Periodic check: a tracker that stopped reporting counts as failing. */
   onTick(at: number, steadyMs: number): Transition | undefined {
-    if (this.#link !== "up" || this.#targets.length === 0) return undefined;
+    if (this.#link === "no-carrier" || this.#link === "missing" || this.#targets.length === 0) return undefined;
     const silentMs = 3 * this.intervalMs(steadyMs) + 2000;
     if (at - this.#lastResultAt < silentMs) return undefined;
     this.#lastResultAt = at;

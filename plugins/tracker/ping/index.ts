@@ -4,7 +4,7 @@
  * @module
  */
 import * as v from "valibot";
-import type { EchoStream, TargetResult, TrackerPlugin } from "../../../src/index.ts";
+import type { EchoResult, EchoStream, TimerHandle, TrackerPlugin } from "../../../src/index.ts";
 import { perTargetInterval, staggerMs } from "../_shared/cadence.ts";
 
 const IPV4 = v.pipe(v.string(), v.ipv4("Expected an IPv4 address"));
@@ -73,20 +73,10 @@ export const pingTracker = {
         let srtt: number | undefined;
         let rttvar = 0;
         let timeoutMs = config.timeoutMs;
-        const streams: (EchoStream | undefined)[] = [];
-        const pending = config.targets.map(() => ({ sent: 0, received: 0, rtt: 0 }));
-        const timers = config.targets.map((target, k) =>
-          ctx.clock.setTimeout(() => {
-            streams[k] = ctx.platform.probes.echo({
-              binding,
-              target,
-              intervalMs: perTargetInterval(intervalMs, config.intervalMs, config.targets.length),
-              timeoutMs,
-              size: config.size,
-            }, (r) => onEcho(k, r));
-          }, staggerMs(k, intervalMs, config.targets.length))
-        );
-        const onEcho = (k: number, r: { ok: boolean; rttMs?: number; error?: string }) => {
+        let streams: (EchoStream | undefined)[] = [];
+        let timers: TimerHandle[] = [];
+        let pending = config.targets.map(() => ({ sent: 0, received: 0, rtt: 0 }));
+        const onEcho = (k: number, r: EchoResult) => {
           const p = pending[k];
           p.sent++;
           if (r.ok && r.rttMs !== undefined) {
@@ -101,26 +91,48 @@ export const pingTracker = {
             }
           }
           if (p.sent < config.count) return;
-          const result: TargetResult = {
+          pending[k] = { sent: 0, received: 0, rtt: 0 };
+          emit({
             target: config.targets[k],
             ok: p.received > 0,
             rttMs: p.received > 0 ? p.rtt / p.received : undefined,
             sent: p.sent,
             received: p.received,
             error: p.received > 0 ? undefined : r.error ?? "timeout",
-          };
-          pending[k] = { sent: 0, received: 0, rtt: 0 };
-          emit(result);
+          });
         };
+        // (Re)starts one echo stream per target, staggered so that at the steady interval
+        // the targets take turns; a cadence change restarts them (rare: phase changes only).
+        const startStreams = (ms: number) => {
+          const old = streams;
+          for (const t of timers) t.cancel();
+          void Promise.all(old.map((s) => s?.close())).catch(() => {});
+          streams = [];
+          pending = config.targets.map(() => ({ sent: 0, received: 0, rtt: 0 }));
+          const per = perTargetInterval(ms, config.intervalMs, config.targets.length);
+          timers = config.targets.map((target, k) =>
+            ctx.clock.setTimeout(() => {
+              const mine = streams;
+              const s = ctx.platform.probes.echo(
+                { binding, target, intervalMs: per, timeoutMs, size: config.size },
+                (r) => mine === streams && onEcho(k, r),
+              );
+              streams[k] = s;
+            }, staggerMs(k, ms, config.targets.length))
+          );
+        };
+        startStreams(intervalMs);
         return {
           setIntervalMs(ms) {
-            const per = perTargetInterval(ms, config.intervalMs, config.targets.length);
-            for (const s of streams) s?.setIntervalMs(per);
+            if (ms === intervalMs) return;
             intervalMs = ms;
+            startStreams(ms);
           },
           async close() {
             for (const t of timers) t.cancel();
-            await Promise.all(streams.map((s) => s?.close()));
+            const old = streams;
+            streams = [];
+            await Promise.all(old.map((s) => s?.close()));
           },
         };
       },

@@ -36,6 +36,11 @@ export class LinuxDataplane implements Dataplane {
   #closed = false;
   lastApply?: ApplyStats;
 
+  /** The settings given to init(), if any. */
+  get settings(): RoutingSettings | undefined {
+    return this.#settings;
+  }
+
   constructor(runner: Runner, log: LogFn = () => {}) {
     this.#runner = {
       netns: runner.netns,

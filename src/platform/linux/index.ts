@@ -14,9 +14,17 @@ import { createRunner } from "./run.ts";
 export { CommandError } from "./run.ts";
 export type { LogFn } from "./dataplane.ts";
 
+/** The kernel's logger shape (src/log.ts), accepted as well as a plain function. */
+export interface LoggerLike {
+  debug(message: string, props?: Record<string, unknown>): void;
+  info(message: string, props?: Record<string, unknown>): void;
+  warn(message: string, props?: Record<string, unknown>): void;
+  error(message: string, props?: Record<string, unknown>): void;
+}
+
 export interface LinuxPlatformOptions {
-  readonly log?: LogFn;
-  /** Needed by probes to mark echo requests with the uplink's fwmark (the same settings given to dataplane.init). */
+  readonly log?: LogFn | LoggerLike;
+  /** Routing settings for probe marks before dataplane.init() ran; afterwards init's settings are used. */
   readonly settings?: RoutingSettings;
   /** Tests only: run every command inside this network namespace. */
   readonly netns?: string;
@@ -24,10 +32,10 @@ export interface LinuxPlatformOptions {
 
 /** createLinuxPlatform wires the Linux implementations of the platform port. */
 export function createLinuxPlatform(opts: LinuxPlatformOptions = {}): Platform {
-  const log: LogFn = opts.log ?? (() => {});
+  const log = toLogFn(opts.log);
   const runner = createRunner({ netns: opts.netns });
   const dataplane = new LinuxDataplane(runner, log);
-  const probes = new LinuxProbes(runner, opts.settings, log);
+  const probes = new LinuxProbes(runner, () => dataplane.settings ?? opts.settings, log);
   const links = new LinuxLinks(runner, log);
   const exec = new LinuxExec(runner);
   return {
@@ -41,4 +49,10 @@ export function createLinuxPlatform(opts: LinuxPlatformOptions = {}): Platform {
       await probes.close();
     },
   };
+}
+
+function toLogFn(log: LogFn | LoggerLike | undefined): LogFn {
+  if (!log) return () => {};
+  if (typeof log === "function") return log;
+  return (level, msg, props) => (level === "warning" ? log.warn(msg, props) : log[level](msg, props));
 }

@@ -115,18 +115,21 @@ class PingStream implements EchoStream {
 
 export class LinuxProbes implements Probes {
   #runner: Runner;
-  #settings?: RoutingSettings;
+  #settings: () => RoutingSettings | undefined;
   #log: LogFn;
   #streams = new Set<PingStream>();
 
-  constructor(runner: Runner, settings: RoutingSettings | undefined, log: LogFn = () => {}) {
+  /** `settings` yields the routing settings in force (from dataplane.init) for the uplink marks. */
+  constructor(runner: Runner, settings: () => RoutingSettings | undefined, log: LogFn = () => {}) {
     this.#runner = runner;
     this.#settings = settings;
     this.#log = log;
   }
 
   echo(opts: EchoStreamOptions, onResult: (r: EchoResult) => void): EchoStream {
-    const mark = this.#settings ? markOf(markSpace(this.#settings.markMask), opts.binding.index) : undefined;
+    const settings = this.#settings();
+    if (!settings) this.#log("warning", "echo probe started before dataplane.init: no fwmark, only the device binding", { device: opts.binding.device });
+    const mark = settings ? markOf(markSpace(settings.markMask), opts.binding.index) : undefined;
     const s = new PingStream(this.#runner, opts, mark, this.#log, onResult);
     this.#streams.add(s);
     return {

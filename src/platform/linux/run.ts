@@ -108,6 +108,9 @@ export function createRunner(opts: { netns?: string; defaultTimeoutMs?: number }
             return reject(new CommandError(full, null, "", `${full[0]} is not installed (ENOENT)`, "", true));
           }
           if (typeof e.code === "number") {
+            if (prefix.length > 0 && (e.code === 1 || e.code === 255) && /exec of "[^"]*" failed: No such file/.test(stderr)) {
+              return reject(new CommandError(full, null, stderr, `${argv[0]} is not installed`, "", true));
+            }
             if (ok.includes(e.code)) return resolve({ code: e.code, stdout, stderr });
             return reject(new CommandError(full, e.code, stderr, `exit code ${e.code}`, stdout));
           }

@@ -1,0 +1,172 @@
+import { strict as assert } from "node:assert";
+import { describe, it } from "node:test";
+import { defaultHealth, type HealthConfig } from "../src/health/config.ts";
+import { HealthMachine } from "../src/health/machine.ts";
+
+const T = ["a", "b", "c"];
+const cfg = (over: Partial<HealthConfig> = {}): HealthConfig => ({ ...defaultHealth, ...over });
+
+/** Feeds one round: every target answers `ok` (or per-target booleans). */
+function round(m: HealthMachine, at: number, ok: boolean | boolean[], rttMs = 10) {
+  let last: ReturnType<HealthMachine["onResult"]>;
+  T.forEach((t, i) => {
+    const good = Array.isArray(ok) ? ok[i] : ok;
+    last = m.onResult({ target: t, ok: good, rttMs: good ? rttMs : undefined }, at) ?? last;
+  });
+  return last;
+}
+
+describe("HealthMachine", () => {
+  it("starts unknown and probing fast, and comes up after `up` good rounds", () => {
+    const m = new HealthMachine(cfg({ up: 3 }), T, 0, "eth1");
+    assert.equal(m.state, "unknown");
+    assert.equal(m.phase, "suspect");
+    assert.equal(m.intervalMs(10_000), 100);
+    assert.equal(round(m, 100, true), undefined);
+    assert.equal(round(m, 200, true), undefined);
+    const t = round(m, 300, true);
+    assert.deepEqual([t?.from, t?.to], ["unknown", "up"]);
+    assert.match(t!.reason, /3 of 3 targets answer/);
+    assert.equal(m.phase, "steady");
+    assert.equal(m.intervalMs(10_000), 10_000);
+  });
+
+  it("goes down only after `down` consecutive failed rounds, and says why", () => {
+    const m = new HealthMachine(cfg({ up: 1, down: 3 }), T, 0, "eth1");
+    round(m, 0, true);
+    assert.equal(m.state, "up");
+    assert.equal(round(m, 1000, false), undefined);
+    assert.equal(m.phase, "suspect", "a failed round switches to fast probing");
+    assert.equal(round(m, 1100, false), undefined);
+    const t = round(m, 2200, false);
+    assert.equal(t?.to, "down");
+    assert.equal(t?.reason, "3 of 3 targets lost for 1.2 s");
+    assert.equal(m.phase, "down");
+    assert.equal(m.intervalMs(10_000), 1000);
+  });
+
+  it("a good round in between resets the failure count", () => {
+    const m = new HealthMachine(cfg({ up: 1, down: 3, failureLossPct: 100 }), T, 0);
+    round(m, 0, true);
+    round(m, 1, false);
+    round(m, 2, false);
+    round(m, 3, true);
+    round(m, 4, false);
+    round(m, 5, false);
+    assert.equal(m.state, "up");
+    assert.equal(round(m, 6, false)?.to, "down");
+  });
+
+  it("reliability: a round succeeds when at least that many targets answer", () => {
+    const m = new HealthMachine(cfg({ up: 1, down: 1, reliability: 2 }), T, 0);
+    round(m, 0, true);
+    assert.equal(round(m, 1, [true, true, false]), undefined, "2 of 3 is enough");
+    assert.equal(m.state, "up");
+    assert.equal(round(m, 2, [true, false, false])?.to, "down", "1 of 3 is not");
+    assert.match(m.view().reason, /2 of 3 targets lost/);
+  });
+
+  it("needs `up` consecutive good rounds to come back; a failure restarts the count", () => {
+    const m = new HealthMachine(cfg({ up: 2, down: 1 }), T, 0);
+    round(m, 0, true);
+    round(m, 1, true);
+    round(m, 2, false);
+    assert.equal(m.state, "down");
+    round(m, 3, true);
+    round(m, 4, false);
+    round(m, 5, true);
+    assert.equal(m.state, "down");
+    assert.equal(round(m, 6, true)?.to, "up");
+  });
+
+  it("carrier loss takes the WAN down at once; carrier back needs good rounds", () => {
+    const m = new HealthMachine(cfg({ up: 2 }), T, 0, "eth1");
+    round(m, 0, true);
+    round(m, 1, true);
+    assert.equal(m.state, "up");
+    const t = m.onLink(true, false, 5);
+    assert.deepEqual([t?.to, t?.reason], ["down", "no carrier on eth1"]);
+    assert.equal(round(m, 6, true), undefined, "results are ignored while the link is down");
+    assert.equal(m.onLink(true, true, 10), undefined);
+    round(m, 11, true);
+    assert.equal(round(m, 12, true)?.to, "up");
+    assert.equal(m.onLink(false, false, 20)?.reason, "device eth1 is missing");
+  });
+
+  it("a link-only WAN follows carrier", () => {
+    const m = new HealthMachine(cfg(), [], 0, "usb0");
+    assert.equal(m.onLink(true, true, 0)?.to, "up", "carrier is all it needs");
+    assert.equal(m.onLink(true, false, 1)?.to, "down");
+    assert.equal(m.onLink(true, true, 2)?.reason, "carrier up on usb0");
+  });
+
+  it("high loss over the window degrades, and recovery needs the lower threshold", () => {
+    const m = new HealthMachine(cfg({ up: 1, down: 20, lossWindow: 10, failureLossPct: 40, recoveryLossPct: 10 }), ["a"], 0);
+    m.onResult({ target: "a", ok: true, rttMs: 5 }, 0);
+    for (let i = 0; i < 4; i++) m.onResult({ target: "a", ok: true, rttMs: 5 }, i);
+    assert.equal(m.state, "up");
+    let t;
+    for (let i = 0; i < 5; i++) {
+      t = m.onResult({ target: "a", ok: false }, 10 + i) ?? t;
+      t = m.onResult({ target: "a", ok: true, rttMs: 5 }, 20 + i) ?? t;
+    }
+    assert.equal(m.state, "degraded");
+    assert.match(m.view().reason, /loss \d+% over 10 probes \(limit 40%\)/);
+    for (let i = 0; i < 9; i++) m.onResult({ target: "a", ok: true, rttMs: 5 }, 30 + i);
+    assert.equal(m.state, "up", "back once loss is at most 10 %");
+  });
+
+  it("high latency degrades", () => {
+    const m = new HealthMachine(cfg({ up: 1, failureLatencyMs: 100, recoveryLatencyMs: 50 }), ["a"], 0);
+    for (let i = 0; i < 6; i++) m.onResult({ target: "a", ok: true, rttMs: 300 }, i);
+    assert.equal(m.state, "degraded");
+    assert.match(m.view().reason, /latency 300 ms \(limit 100 ms\)/);
+  });
+
+  it("traffic that goes unanswered switches to fast probing after suspectAfterMs", () => {
+    const m = new HealthMachine(cfg({ up: 1, suspectAfterMs: 250 }), T, 0);
+    round(m, 0, true);
+    assert.equal(m.phase, "steady");
+    assert.equal(m.onTraffic(100, 100, 0), false);
+    assert.equal(m.onTraffic(110, 100, 100), false, "tx grew; nothing back yet");
+    assert.equal(m.onTraffic(120, 100, 300), false, "only 200 ms");
+    assert.equal(m.onTraffic(130, 100, 350), true, "250 ms unanswered");
+    assert.equal(m.phase, "suspect");
+    assert.equal(m.intervalMs(10_000), 100);
+  });
+
+  it("answered traffic never raises suspicion, and passive:false ignores traffic", () => {
+    const m = new HealthMachine(cfg({ up: 1 }), T, 0);
+    round(m, 0, true);
+    m.onTraffic(0, 0, 0);
+    for (let t = 100; t < 2000; t += 100) assert.equal(m.onTraffic(t, t, t), false);
+    const quiet = new HealthMachine(cfg({ up: 1, passive: false }), T, 0);
+    round(quiet, 0, true);
+    quiet.onTraffic(0, 0, 0);
+    assert.equal(quiet.onTraffic(10, 0, 100), false);
+    assert.equal(quiet.onTraffic(20, 0, 5000), false);
+  });
+
+  it("a tracker that goes silent counts as failing", () => {
+    const m = new HealthMachine(cfg({ up: 1, down: 2 }), T, 0);
+    round(m, 0, true);
+    assert.equal(m.onTick(1000, 10_000), undefined);
+    m.onTick(40_000, 10_000);
+    const t = m.onTick(80_000, 10_000) ?? m.onTick(120_000, 10_000);
+    assert.equal(t?.to, "down");
+    assert.equal(t?.reason, "tracker reports nothing");
+  });
+
+  it("reports per-target RTT, jitter and loss", () => {
+    const m = new HealthMachine(cfg({ up: 1 }), ["a"], 0);
+    m.onResult({ target: "a", ok: true, rttMs: 10 }, 0);
+    m.onResult({ target: "a", ok: true, rttMs: 20 }, 1);
+    m.onResult({ target: "a", ok: false }, 2);
+    m.onResult({ target: "a", ok: true, rttMs: 14 }, 3);
+    const s = m.view().targets[0];
+    assert.equal(s.rttMs, 14);
+    assert.equal(s.jitterMs, 8);
+    assert.equal(s.lossPct, 25);
+    assert.deepEqual([s.sent, s.received], [4, 3]);
+  });
+});

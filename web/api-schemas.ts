@@ -1,0 +1,133 @@
+/**
+ * Valibot schemas of the API's own bodies (login, tokens, replies). Plugin and config
+ * schemas come from the registry instead; both end up in the OpenAPI document.
+ * @module
+ */
+import * as v from "valibot";
+import { PASSWORD_HASH } from "./auth/password.ts";
+
+/** The `api` config section: password from the config, listen addresses. */
+export const apiSection = v.strictObject({
+  passwordHash: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(PASSWORD_HASH, "Expected a hash from `multiwan hash-password`"),
+      v.title("Admin password hash"),
+      v.description("scrypt hash; when set it replaces the password chosen at first start. Never served back."),
+    ),
+  ),
+  listen: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.regex(/^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):\d{1,5}$/, "Expected HOST:PORT"))),
+      v.minLength(1),
+      v.maxLength(8),
+      v.title("Listen on"),
+      v.description("Addresses the API and panel listen on (linux mode; default the LAN side). Never an uplink unless named."),
+    ),
+  ),
+});
+
+export const loginBody = v.strictObject({
+  password: v.pipe(v.string(), v.minLength(1), v.maxLength(256), v.title("Password")),
+});
+
+export const passwordBody = v.strictObject({
+  password: v.pipe(v.string(), v.minLength(8, "Use at least 8 characters"), v.maxLength(256), v.title("New password")),
+});
+
+export const role = v.picklist(["read", "admin"]);
+
+export const tokenCreateBody = v.strictObject({
+  name: v.pipe(v.string(), v.regex(/^[A-Za-z0-9 ._-]{1,64}$/, "1 to 64 letters, digits, space . _ -"), v.title("Name")),
+  role: v.pipe(role, v.title("Role"), v.description("read: GET only; admin: everything")),
+});
+
+export const tokenInfo = v.object({
+  id: v.string(),
+  name: v.string(),
+  role,
+  createdAt: v.string(),
+  lastUsedAt: v.optional(v.string()),
+});
+
+export const tokenCreated = v.object({ ...tokenInfo.entries, token: v.pipe(v.string(), v.description("Shown once")) });
+
+export const writeResult = v.object({
+  revision: v.pipe(v.number(), v.integer(), v.description("The config revision now in force (also the ETag)")),
+  changed: v.boolean(),
+});
+
+export const problem = v.object({
+  type: v.string(),
+  title: v.string(),
+  status: v.number(),
+  code: v.pipe(v.string(), v.description("Stable across releases, e.g. E_CONFIG_INVALID")),
+  detail: v.string(),
+  issues: v.optional(
+    v.array(v.object({ path: v.string(), message: v.string(), plugin: v.optional(v.string()) })),
+  ),
+});
+
+export const validation = v.object({ valid: v.boolean(), issues: problem.entries.issues.wrapped });
+
+const state = v.picklist(["up", "degraded", "down", "unknown"]);
+const carrier = v.object({ wan: v.string(), weight: v.number() });
+const target = v.object({
+  target: v.string(),
+  rttMs: v.optional(v.number()),
+  jitterMs: v.optional(v.number()),
+  lossPct: v.number(),
+  sent: v.number(),
+  received: v.number(),
+});
+
+export const wanStatus = v.object({
+  name: v.string(),
+  type: v.string(),
+  label: v.optional(v.string()),
+  enabled: v.boolean(),
+  priority: v.number(),
+  weight: v.number(),
+  metered: v.boolean(),
+  tracker: v.string(),
+  device: v.string(),
+  state,
+  health: state,
+  override: v.optional(v.picklist(["up", "down"])),
+  reason: v.string(),
+  since: v.string(),
+  phase: v.string(),
+  latencyMs: v.optional(v.number()),
+  lossPct: v.number(),
+  targets: v.array(target),
+  probesSent: v.number(),
+  present: v.boolean(),
+  carrier: v.boolean(),
+  address: v.optional(v.string()),
+  gateway: v.optional(v.string()),
+  details: v.record(v.string(), v.union([v.string(), v.number(), v.boolean(), v.null()])),
+  flows: v.number(),
+  bytes: v.number(),
+  share: v.number(),
+  carrying: v.boolean(),
+});
+
+export const status = v.object({
+  revision: v.number(),
+  mode: v.object({ type: v.string(), summary: v.string(), settings: v.record(v.string(), v.unknown()) }),
+  plan: v.object({
+    carriers: v.array(carrier),
+    lastResort: v.string(),
+    summary: v.string(),
+    appliedAt: v.optional(v.string()),
+  }),
+  dataplane: v.object({ name: v.string(), error: v.optional(v.string()) }),
+  wans: v.array(wanStatus),
+  failovers: v.number(),
+  uptimeMs: v.number(),
+  events: v.object({ lastId: v.number() }),
+});
+
+export const principal = v.object({ kind: v.picklist(["session", "token", "env"]), role, id: v.string() });
+
+export const overrideAction = v.picklist(["down", "up", "auto"]);

@@ -1,0 +1,53 @@
+/**
+ * Password hashing with scrypt (node:crypto, on Deno and Node): salted, slow, and
+ * compared in constant time. Format: `scrypt$N$r$p$salt$hash` (base64url).
+ * @module
+ */
+import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+
+const N = 16384;
+const R = 8;
+const P = 1;
+const KEY_LENGTH = 32;
+
+/** PASSWORD_HASH matches what {@link hashPassword} produces (the config's `api.passwordHash`). */
+export const PASSWORD_HASH = /^scrypt\$\d{4,7}\$\d{1,2}\$\d{1,2}\$[A-Za-z0-9_-]{16,64}\$[A-Za-z0-9_-]{32,128}$/;
+
+function derive(password: string, salt: Buffer, n: number, r: number, p: number, len: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, len, { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 }, (err, key) => {
+      if (err) reject(err);
+      else resolve(key);
+    });
+  });
+}
+
+/** hashPassword returns a salted scrypt hash string. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(password, salt, N, R, P, KEY_LENGTH);
+  return `scrypt$${N}$${R}$${P}$${salt.toString("base64url")}$${key.toString("base64url")}`;
+}
+
+/** verifyPassword checks a password against a hash string; a malformed hash never matches. */
+export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+  if (!PASSWORD_HASH.test(encoded)) return false;
+  const [, n, r, p, salt, hash] = encoded.split("$");
+  const expected = Buffer.from(hash, "base64url");
+  const cost = Number(n);
+  if (cost > 1 << 20 || (cost & (cost - 1)) !== 0) return false;
+  const key = await derive(password, Buffer.from(salt, "base64url"), cost, Number(r), Number(p), expected.length);
+  return timingSafeEqual(key, expected);
+}
+
+/** randomPassword makes a password a person can type: 4 groups of 5 letters and digits. */
+export function randomPassword(): string {
+  const alphabet = "abcdefghjkmnpqrstuvwxyz23456789";
+  const bytes = randomBytes(20);
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) {
+    if (i > 0 && i % 5 === 0) out += "-";
+    out += alphabet[bytes[i] % alphabet.length];
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+/**
+ * `GET /api/v1/status` and the plugin catalogue (each plugin with its JSON Schema).
+ * @module
+ */
+import * as s from "../api-schemas.ts";
+import { type Deps, schemaOf } from "../deps.ts";
+import { HttpError } from "../problem.ts";
+import type { Route } from "../router.ts";
+import { pluginInfo } from "../schemas.ts";
+
+/** statusOf is the kernel's status grown with the mode's settings and the last event id. */
+export function statusOf(d: Deps) {
+  const st = d.kernel.status();
+  const { type: _t, ...settings } = d.kernel.effective?.mode ?? { type: "" };
+  return { ...st, mode: { ...st.mode, settings }, events: { lastId: d.kernel.events.lastId } };
+}
+
+export function statusRoutes(d: Deps): Route[] {
+  const plugins = d.kernel.registry.list().map(pluginInfo);
+  const idParam = { name: "id", description: "Plugin id, e.g. wan.cellular", schema: { type: "string" } };
+  const pluginSchema = { $ref: "#/components/schemas/PluginInfo" };
+  return [
+    {
+      method: "GET",
+      path: "/api/v1/status",
+      access: "read",
+      tag: "status",
+      summary: "Health, plan and traffic of every WAN",
+      description: "Per WAN: state and reason, per-target RTT/loss/jitter, flows and bytes, since when; the mode and the plan in force.",
+      responses: { 200: { description: "The status snapshot", schema: schemaOf(s.status) } },
+      handler: (c) => c.json(statusOf(d)),
+    },
+    {
+      method: "GET",
+      path: "/api/v1/plugins",
+      access: "read",
+      tag: "plugins",
+      summary: "Registered plugins, each with its configuration's JSON Schema (draft 2020-12)",
+      responses: {
+        200: { description: "The plugins", schema: { type: "object", properties: { plugins: { type: "array", items: pluginSchema } } } },
+      },
+      handler: (c) => c.json({ plugins }),
+    },
+    {
+      method: "GET",
+      path: "/api/v1/plugins/:id",
+      access: "read",
+      tag: "plugins",
+      summary: "One plugin and its JSON Schema",
+      params: [idParam],
+      responses: { 200: { description: "The plugin", schema: pluginSchema } },
+      handler: (c) => {
+        const p = plugins.find((x) => x.id === c.req.param("id"));
+        if (!p) throw new HttpError(404, "E_PLUGIN_NOT_FOUND", `No plugin is registered as ${c.req.param("id").slice(0, 64)}`);
+        return c.json(p);
+      },
+    },
+  ];
+}
