@@ -12,6 +12,7 @@ import {
   getTextFormatter,
   jsonLinesFormatter,
   type LogLevel,
+  type LogRecord,
   type Sink,
 } from "@logtape/logtape";
 
@@ -58,7 +59,7 @@ export async function setupLogging(settings: LogSettings): Promise<void> {
   const names: string[] = [];
   if (settings.console !== false) {
     sinks.console = getConsoleSink({
-      formatter: getTextFormatter({ timestamp: "time", category: ".", level: "FULL" }),
+      formatter: getTextFormatter({ timestamp: "time", category: ".", level: "FULL", value: "bare" }),
     });
     names.push("console");
   }
@@ -71,14 +72,23 @@ export async function setupLogging(settings: LogSettings): Promise<void> {
     });
     names.push("file");
   }
-  const loggers: { category: string[]; lowestLevel: LogLevel; sinks?: string[] }[] = [
-    { category: [ROOT], lowestLevel: settings.level, sinks: names },
+  const order: Level[] = ["debug", "info", "warning", "error"];
+  const rules = Object.entries(settings.categories ?? {})
+    .map(([cat, level]) => ({ prefix: [ROOT, ...cat.split(".")], level: order.indexOf(level) }))
+    .sort((a, b) => b.prefix.length - a.prefix.length);
+  const base = order.indexOf(settings.level);
+  // One filter decides by the longest matching category, so a child can be more verbose
+  // than the root and still reach the root's sinks.
+  const byCategory = (record: LogRecord) => {
+    const rule = rules.find((r) => r.prefix.every((p, i) => record.category[i] === p));
+    const level = order.indexOf(record.level === "warning" ? "warning" : record.level as Level);
+    return (level === -1 ? order.length : level) >= (rule ? rule.level : base);
+  };
+  const loggers: { category: string[]; lowestLevel: LogLevel; sinks?: string[]; filters?: string[] }[] = [
+    { category: [ROOT], lowestLevel: "debug", sinks: names, filters: ["byCategory"] },
     { category: ["logtape", "meta"], lowestLevel: "warning", sinks: names.includes("console") ? ["console"] : names },
   ];
-  for (const [cat, level] of Object.entries(settings.categories ?? {})) {
-    loggers.push({ category: [ROOT, ...cat.split(".")], lowestLevel: level });
-  }
-  await configure({ reset: true, sinks, loggers });
+  await configure({ reset: true, sinks, filters: { byCategory }, loggers });
 }
 
 /** stopLogging flushes and closes the sinks. */

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { after, describe, it } from "node:test";
 import { FileConfigStore } from "../src/config/store.ts";
@@ -53,7 +54,7 @@ describe("FileConfigStore", () => {
     const path = join(dir, "config.json");
     const seen = new Set<string>();
     for (let round = 0; round < 8; round++) {
-      const [cmd, args] = tsArgv(join(import.meta.dirname ?? "test", "atomic-writer.ts"), [path, "A", "B"]);
+      const [cmd, args] = tsArgv(fileURLToPath(new URL("./atomic-writer.ts", import.meta.url)), [path, "A", "B"]);
       const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
       await new Promise<void>((resolve, reject) => {
         child.stdout!.once("data", () => resolve());

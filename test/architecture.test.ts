@@ -1,0 +1,63 @@
+/**
+ * The dependency rules of the microkernel, checked on the source: the kernel knows
+ * interfaces, never implementations; plugins reach the kernel only through src/index.ts.
+ */
+import { strict as assert } from "node:assert";
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+async function files(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(root, dir), { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...await files(p));
+    else if (e.name.endsWith(".ts") && !e.name.endsWith(".test.ts")) out.push(p);
+  }
+  return out;
+}
+
+async function importsOf(file: string): Promise<string[]> {
+  const text = await readFile(join(root, file), "utf8");
+  return [...text.matchAll(/(?:import|export)[^"']*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)]
+    .map((m) => m[1] ?? m[2]);
+}
+
+const resolved = (file: string, spec: string) =>
+  spec.startsWith(".") ? relative(root, join(root, file, "..", spec)) : spec;
+
+describe("architecture", () => {
+  it("the kernel imports no plugin, no platform implementation and no web code", async () => {
+    const kernel = (await files("src")).filter((f) => !f.startsWith("src/platform/") && !["src/main.ts", "src/serve.ts"].includes(f) && !f.startsWith("src/cli"));
+    assert.ok(kernel.length > 10);
+    for (const f of kernel) {
+      for (const spec of await importsOf(f)) {
+        const target = resolved(f, spec);
+        assert.ok(!/^(plugins|web)\//.test(target), `${f} imports ${spec}`);
+        assert.ok(!/^src\/platform\/(sim|linux)\//.test(target), `${f} imports ${spec}`);
+        assert.ok(!/^(hono|@hono\/)/.test(target), `${f} imports ${spec}`);
+      }
+    }
+  });
+
+  it("plugins reach the kernel only through src/index.ts", async () => {
+    for (const f of await files("plugins")) {
+      for (const spec of await importsOf(f)) {
+        const target = resolved(f, spec);
+        if (target.startsWith("src/")) assert.equal(target, "src/index.ts", `${f} imports ${spec}`);
+      }
+    }
+  });
+
+  it("no default exports anywhere", async () => {
+    for (const dir of ["src", "plugins", "web"]) {
+      for (const f of await files(dir)) {
+        const text = await readFile(join(root, f), "utf8");
+        assert.ok(!/^export default/m.test(text), `${f} has a default export`);
+      }
+    }
+  });
+});

@@ -1,0 +1,46 @@
+/** The simulated dataplane passes the same contract as the Linux one. */
+import { FakeClock } from "../../src/clock.ts";
+import type { PlanUplink } from "../../src/plan.ts";
+import { createSimPlatform } from "../../src/platform/sim/index.ts";
+import { UPLINKS } from "../helpers.ts";
+import { type DataplaneHarness, runDataplaneContract } from "./dataplane.case.ts";
+
+runDataplaneContract("sim", () => {
+  const platform = createSimPlatform({ clock: new FakeClock(), uplinks: UPLINKS, seed: 11 });
+  const dp = platform.dataplane;
+  const names = ["ethernet", "repeater", "tethering", "cellular"];
+  const uplinks: PlanUplink[] = UPLINKS.map((u, i) => ({
+    name: names[i],
+    device: u.device,
+    gateway: u.gateway,
+    address: u.address.split("/")[0],
+    nat: true,
+    index: i + 1,
+    ready: true,
+  }));
+  const connect = () => {
+    const r = dp.open();
+    if (!r.ok) return Promise.reject(new Error(`connection failed: ${r.error}`));
+    dp.end(r.flow.id);
+    return Promise.resolve(r.flow.uplink);
+  };
+  const harness: DataplaneHarness = {
+    dataplane: dp,
+    settings: { markMask: 0x3f00, rulePriority: 2000, tableBase: 100, bypass: [] },
+    uplinks,
+    connect,
+    routerConnect: connect,
+    openLong() {
+      const r = dp.open();
+      if (!r.ok) return Promise.reject(new Error(`connection failed: ${r.error}`));
+      r.flow.bytes += 1500;
+      return Promise.resolve({
+        uplink: () => Promise.resolve(dp.flow(r.flow.id)?.uplink),
+        close: () => Promise.resolve(dp.end(r.flow.id)),
+      });
+    },
+    snapshot: () => Promise.resolve(`${dp.ops.length}`),
+    dispose: () => dp.close({ cleanup: true }),
+  };
+  return Promise.resolve(harness);
+});

@@ -1,0 +1,195 @@
+/**
+ * EchoJudge / PingStream timing: losses are judged in-process from an anchor, not from
+ * `ping -O`'s "no answer yet" (printed only when the next echo goes out). No root needed:
+ * a fake clock and fake ping lines; one case runs a fake `ping` child through PingStream.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { EventEmitter } from "node:events";
+import type { ChildProcess } from "node:child_process";
+import { EchoJudge, type JudgeClock, parsePingLine, PingStream } from "../../src/platform/linux/probes.ts";
+import type { Runner } from "../../src/platform/linux/run.ts";
+import type { EchoResult } from "../../src/platform.ts";
+
+/** A fake clock: timers fire in order when advanced. */
+class FakeClock implements JudgeClock {
+  t = 0;
+  #seq = 0;
+  #timers = new Map<number, { at: number; fn: () => void }>();
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.#seq;
+    this.#timers.set(id, { at: this.t + Math.max(0, ms), fn });
+    return id;
+  }
+  clearTimeout(h: unknown): void {
+    this.#timers.delete(h as number);
+  }
+  advance(to: number): void {
+    for (;;) {
+      let best: [number, { at: number; fn: () => void }] | undefined;
+      for (const e of this.#timers) if (e[1].at <= to && (!best || e[1].at < best[1].at)) best = e;
+      if (!best) break;
+      this.#timers.delete(best[0]);
+      this.t = best[1].at;
+      best[1].fn();
+    }
+    this.t = to;
+  }
+}
+
+const reply = (seq: number, ms: number) => `[1700000000.000000] 32 bytes from 198.19.0.1: icmp_seq=${seq} ttl=63 time=${ms} ms`;
+const pending = (seq: number) => `[1700000000.000000] no answer yet for icmp_seq=${seq}`;
+
+function judged(intervalMs: number, timeoutMs: number) {
+  const clock = new FakeClock();
+  const out: (EchoResult & { at: number })[] = [];
+  const j = new EchoJudge(clock, { target: "198.19.0.1", intervalMs, timeoutMs }, (r) => out.push({ ...r, at: clock.t }));
+  return { clock, out, j, at: (t: number, line?: string) => {
+    clock.advance(t);
+    if (line) j.line(line);
+  } };
+}
+
+describe("ping line parser", () => {
+  it("classifies replies, pending, errors, the header and duplicates", () => {
+    assert.deepEqual(parsePingLine(reply(7, 12.5)), { kind: "reply", seq: 7, rttMs: 12.5 });
+    assert.deepEqual(parsePingLine(pending(3)), { kind: "pending", seq: 3 });
+    assert.deepEqual(parsePingLine("[1.2] From 198.18.1.2 icmp_seq=4 Destination Host Unreachable"), {
+      kind: "error", seq: 4, error: "destination host unreachable",
+    });
+    assert.deepEqual(parsePingLine("PING 198.19.0.1 (198.19.0.1) from 198.18.1.2 eth1: 24(52) bytes of data."), { kind: "start" });
+    assert.equal(parsePingLine(reply(7, 1) + " (DUP!)"), undefined);
+    assert.equal(parsePingLine("--- 198.19.0.1 ping statistics ---"), undefined);
+  });
+});
+
+describe("EchoJudge", () => {
+  it("a 150 ms RTT at a 100 ms interval is healthy (no false loss from 'no answer yet')", () => {
+    const { out, at } = judged(100, 1000);
+    at(0, "PING x (x) 24(52) bytes of data.");
+    // seq n sent at (n-1)*100; reply at +150; ping prints "no answer yet for n" when sending n+1.
+    for (let n = 1; n <= 20; n++) {
+      at((n - 1) * 100 + 100, pending(n));
+      at((n - 1) * 100 + 150, reply(n, 150));
+    }
+    assert.equal(out.length, 20);
+    assert.ok(out.every((r) => r.ok && r.rttMs === 150));
+  });
+
+  it("reports a loss timeoutMs after the send, not an interval later (30 s steady interval)", () => {
+    const { out, at, clock } = judged(30_000, 1000);
+    at(0, "PING x");
+    at(20, reply(1, 20));
+    clock.advance(30_000 + 999);
+    assert.equal(out.length, 1);
+    clock.advance(30_000 + 1001);
+    assert.equal(out.length, 2);
+    assert.deepEqual({ ok: out[1].ok, error: out[1].error }, { ok: false, error: "timeout" });
+    assert.ok(Math.abs(out[1].at - 31_000) <= 1, `lost at ${out[1].at}`);
+    // A late reply for the lost seq is ignored; the next one counts.
+    at(31_500, reply(2, 1500));
+    at(60_010, reply(3, 10));
+    assert.deepEqual(out.map((r) => r.ok), [true, false, true]);
+  });
+
+  it("each lost seq is reported once, at send + timeout, during a total outage", () => {
+    const { out, at, clock } = judged(100, 250);
+    at(0, "PING x");
+    at(5, reply(1, 5));
+    // From seq 2 on nothing answers; ping prints 'no answer yet' on every send.
+    for (let n = 2; n <= 10; n++) at((n - 1) * 100 + 100, pending(n));
+    clock.advance(1000 + 250 - 1); // seq 11 (sent at 1000) is not due yet
+    const lost = out.filter((r) => !r.ok);
+    assert.equal(lost.length, 9, JSON.stringify(out));
+    lost.forEach((r, i) => assert.ok(Math.abs(r.at - ((i + 1) * 100 + 250)) <= 1, `seq ${i + 2} lost at ${r.at}`));
+  });
+
+  it("an ICMP error reports that seq at once, and only once", () => {
+    const { out, at, clock } = judged(1000, 800);
+    at(0, "PING x");
+    at(10, "[1.0] From 198.18.1.2 icmp_seq=1 Destination Host Unreachable");
+    clock.advance(900);
+    assert.equal(out.length, 1);
+    assert.equal(out[0].error, "destination host unreachable");
+    assert.equal(out[0].at, 10);
+  });
+
+  it("replies re-anchor: a ping that started late does not cause false losses", () => {
+    const { out, at, clock } = judged(1000, 300);
+    // No header seen; the first echo goes out 200 ms after the spawn.
+    at(290, reply(1, 90));
+    at(1290, reply(2, 90));
+    clock.advance(5000);
+    assert.deepEqual(out.slice(0, 2).map((r) => r.ok), [true, true]);
+    assert.ok(out.slice(2).every((r) => !r.ok));
+    assert.ok(Math.abs(out[2].at - (2200 + 300)) <= 1, `seq 3 lost at ${out[2].at}`);
+  });
+
+  it("setTimeoutMs moves the pending deadline without a restart", () => {
+    const { out, at, clock, j } = judged(10_000, 1000);
+    at(0, "PING x");
+    at(10, reply(1, 10));
+    j.setTimeoutMs(300);
+    clock.advance(10_000 + 299);
+    assert.equal(out.length, 1);
+    clock.advance(10_000 + 301);
+    assert.equal(out.length, 2);
+    assert.equal(j.timeoutMs, 300);
+    j.setTimeoutMs(2000);
+    clock.advance(20_000 + 1999);
+    assert.equal(out.length, 2);
+    clock.advance(20_000 + 2001);
+    assert.equal(out.length, 3);
+  });
+
+  it("stop() cancels everything", () => {
+    const { out, at, clock, j } = judged(100, 250);
+    at(0, "PING x");
+    j.stop();
+    clock.advance(10_000);
+    j.line(reply(1, 1));
+    assert.equal(out.length, 0);
+  });
+});
+
+describe("PingStream with a fake ping child (real timers)", () => {
+  it("reports replies and timeouts from the lines of a child process", async () => {
+    const stdout = new PassThrough();
+    const child = Object.assign(new EventEmitter(), {
+      stdout, stderr: new PassThrough(), exitCode: null as number | null,
+      kill() {
+        child.exitCode = 0;
+        queueMicrotask(() => child.emit("close", 0));
+        return true;
+      },
+    });
+    const argvs: string[][] = [];
+    const runner: Runner = {
+      run: () => Promise.reject(new Error("unused")),
+      spawn: (argv) => {
+        argvs.push([...argv]);
+        return child as unknown as ChildProcess;
+      },
+    };
+    const out: EchoResult[] = [];
+    const s = new PingStream(runner, {
+      binding: { wan: "a", device: "eth1", index: 1 }, target: "198.19.0.1", intervalMs: 100, timeoutMs: 60, size: 24,
+    }, 256, () => {}, (r) => out.push(r));
+    assert.deepEqual(argvs[0].slice(0, 8), ["ping", "-n", "-O", "-D", "-I", "eth1", "-m", "256"]);
+    stdout.write("PING 198.19.0.1 (198.19.0.1) 24(52) bytes of data.\n");
+    await new Promise((r) => setTimeout(r, 10));
+    stdout.write(reply(1, 5) + "\n");
+    await new Promise((r) => setTimeout(r, 230)); // seq 2 (due 100+60) and seq 3 (due 260) …
+    const firstLoss = out.findIndex((r) => !r.ok);
+    assert.equal(out[0].ok, true);
+    assert.ok(firstLoss === 1, JSON.stringify(out));
+    await s.close();
+    const n = out.length;
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(out.length, n, "no results after close");
+  });
+});
