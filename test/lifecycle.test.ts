@@ -4,7 +4,7 @@ import * as v from "valibot";
 import { PluginStartError, PluginTimeoutError } from "../src/errors.ts";
 import { EventBus } from "../src/events.ts";
 import { silentLogger } from "../src/log.ts";
-import type { AnyPlugin, ModePlugin, TrackerPlugin } from "../src/plugin.ts";
+import type { AnyPlugin, ModeInstance, ModePlugin, TrackerPlugin } from "../src/plugin.ts";
 import { startInstance } from "../src/runtime/lifecycle.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { advance, fourWans, makeRig } from "./helpers.ts";
@@ -51,11 +51,11 @@ describe("failing plugins are contained at run time", () => {
       id: "mode.moody",
       schema: v.strictObject({}),
       create(ctx, _config) {
-        const inner = base.create(ctx, { forcedRefresh: false, refreshMetered: true }) as ReturnType<ModePlugin["create"]>;
+        const inner = base.create(ctx, { forcedRefresh: false, refreshMetered: true }) as ModeInstance;
         return {
           decide(input) {
             if (explode) throw new Error("division by zero");
-            return (inner as { decide: typeof this.decide }).decide(input);
+            return inner.decide(input);
           },
         };
       },
