@@ -4,7 +4,7 @@
  * config changes (rebuild, then swap; roll back on failure).
  * @module
  */
-import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { buildDocumentSchema, type DocumentSchema, type Sections } from "./config/schema.ts";
 import type { ConfigStore, Stored } from "./config/store.ts";
 import { type ConfigDocument, validateDocument } from "./config/validate.ts";
@@ -74,7 +74,7 @@ export class Kernel {
   #startedAt: number;
   #replanQueued = false;
   #retry?: { cancel(): void };
-  #flowsTimer?: { cancel(): void };
+  #flowsAt = -Infinity;
   #closed = false;
 
   constructor(o: KernelOptions) {
@@ -143,7 +143,6 @@ export class Kernel {
     await gen.start(undefined, false);
     this.#gen = gen;
     this.#stored = stored;
-    this.#flowsTimer = this.#every(FLOWS_REFRESH_MS, () => void this.#refreshFlows());
     await this.replan();
   }
 
@@ -168,17 +167,6 @@ export class Kernel {
       this.#indexes.set(wan, i);
     }
     return i;
-  }
-
-  #every(ms: number, fn: () => void): { cancel(): void } {
-    let handle: TimerHandle;
-    const loop = () => {
-      if (this.#closed) return;
-      fn();
-      handle = this.#clock.setTimeout(loop, ms);
-    };
-    handle = this.#clock.setTimeout(loop, ms);
-    return { cancel: () => handle.cancel() };
   }
 
   #pluginError(plugin: string, instance: string, err: unknown): void {
@@ -359,8 +347,12 @@ export class Kernel {
     await this.replan();
   }
 
-  /** status returns the snapshot the API serves. */
+  /** status returns the snapshot the API serves; flow figures are refreshed lazily, at most every 2 s. */
   status(): StatusSnapshot {
+    if (this.#clock.now() - this.#flowsAt >= FLOWS_REFRESH_MS) {
+      this.#flowsAt = this.#clock.now();
+      void this.#refreshFlows();
+    }
     return buildStatus({
       gen: this.#gen,
       plan: this.#plan,
@@ -385,7 +377,6 @@ export class Kernel {
     if (this.#closed) return;
     this.#closed = true;
     this.#retry?.cancel();
-    this.#flowsTimer?.cancel();
     await this.#serial.idle();
     await this.#gen?.stop();
     await this.#o.platform.dataplane.close(opts);
