@@ -324,6 +324,7 @@ export class Kernel {
       this.#stored = stored;
       await current.stop(next);
       for (const name of this.#lastState.keys()) if (!next.wans.has(name)) this.#lastState.delete(name);
+      for (const name of this.#overrides.keys()) if (!next.wans.has(name)) this.#overrides.delete(name);
       await this.#o.onLogSettings?.(v.value.log);
       await this.#o.store.saveLastGood(stored).catch((err) => this.#log.warn("{e}", { e: messageOf(err) }));
       this.events.emit("config.changed", { revision: stored.revision });

@@ -9,31 +9,53 @@ import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { builtinPlugins } from "../plugins/builtin.ts";
-import { createApp } from "../web/app.ts";
+import { apiSection } from "../web/api-schemas.ts";
+import { startApi } from "../web/app.ts";
 import { systemClock } from "./clock.ts";
 import { FileConfigStore } from "./config/store.ts";
 import { messageOf } from "./errors.ts";
+import { hooksSection, startHooks } from "./hooks/index.ts";
 import { Kernel } from "./kernel.ts";
 import { logger, setupLogging, stopLogging } from "./log.ts";
 import type { Platform } from "./platform.ts";
 import { Registry } from "./registry.ts";
-import { serve } from "./serve.ts";
+import { serve, type Server } from "./serve.ts";
 
 const USAGE = `Usage: multiwan [--dataplane sim|linux] [--listen HOST:PORT] [--config FILE] [--state-dir DIR]
 
   --dataplane sim|linux  sim (default): a simulated world with four uplinks, no packet leaves
                          the machine. linux: nftables, policy routing and real probes.
-  --listen HOST:PORT     where the API and panel listen (default 127.0.0.1:8080)
+  --listen HOST:PORT     where the API and panel listen (default: the config's api.listen,
+                         else 127.0.0.1:8080; never an uplink unless named)
   --config FILE          the config document (default STATE_DIR/config.json)
   --state-dir DIR        where state is kept (default ./state)
+  --no-scenario          sim only: do not replay the demo's fault cycle (every 80 s the
+                         Ethernet uplink fails silently, recovers, loses its cable, recovers)
 `;
+
+export interface Listen {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** parseListen reads HOST:PORT (IPv6 in brackets). */
+export function parseListen(text: string): Listen {
+  const m = /^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new TypeError(`--listen must be HOST:PORT, e.g. 127.0.0.1:8080, not ${text}`);
+  return { host: m[1].replace(/^\[|\]$/g, ""), port };
+}
+
+const DEFAULT_LISTEN: Listen = { host: "127.0.0.1", port: 8080 };
 
 export interface Flags {
   readonly dataplane: "sim" | "linux";
-  readonly host: string;
-  readonly port: number;
+  /** From --listen; when absent the config's `api.listen`, else 127.0.0.1:8080. */
+  readonly listen?: readonly Listen[];
   readonly config?: string;
   readonly stateDir: string;
+  /** Sim only: replay the demo's fault cycle on the Ethernet uplink. */
+  readonly scenario: boolean;
 }
 
 /** parseFlags reads the command line; throws a usage message on bad input. */
@@ -42,9 +64,10 @@ export function parseFlags(argv: string[]): Flags | "help" {
     args: argv,
     options: {
       dataplane: { type: "string", default: "sim" },
-      listen: { type: "string", default: "127.0.0.1:8080" },
+      listen: { type: "string" },
       config: { type: "string" },
       "state-dir": { type: "string", default: "./state" },
+      "no-scenario": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -53,15 +76,12 @@ export function parseFlags(argv: string[]): Flags | "help" {
   if (values.dataplane !== "sim" && values.dataplane !== "linux") {
     throw new TypeError(`--dataplane must be sim or linux, not ${values.dataplane}`);
   }
-  const m = /^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):(\d{1,5})$/.exec(values.listen);
-  const port = Number(m?.[2]);
-  if (!m || port > 65535) throw new TypeError(`--listen must be HOST:PORT, e.g. 127.0.0.1:8080, not ${values.listen}`);
   return {
     dataplane: values.dataplane,
-    host: m[1].replace(/^\[|\]$/g, ""),
-    port,
+    listen: values.listen === undefined ? undefined : [parseListen(values.listen)],
     config: values.config,
     stateDir: values["state-dir"],
+    scenario: values.dataplane === "sim" && !values["no-scenario"],
   };
 }
 
@@ -74,7 +94,14 @@ async function makePlatform(flags: Flags): Promise<{ platform: Platform; default
   const { demoConfig, demoUplinks } = await import("./platform/sim/demo.ts");
   const platform = createSimPlatform({ clock: systemClock, uplinks: demoUplinks, seed: Date.now() });
   const client = new SimLanClient(platform.dataplane, platform.world, systemClock, { perSecond: 4 });
-  return { platform, defaultConfig: demoConfig, start: () => client.start() };
+  const { demoSteps, runScenario } = await import("./platform/sim/scenario.ts");
+  const start = () => {
+    client.start();
+    if (!flags.scenario) return;
+    const say = (text: string) => logger("sim").info("demo: {text}", { text });
+    runScenario(platform.world, systemClock, demoSteps("eth1", 80_000), { cycleMs: 80_000, say });
+  };
+  return { platform, defaultConfig: demoConfig, start };
 }
 
 /** main runs the daemon until SIGTERM/SIGINT. */
@@ -95,6 +122,7 @@ export async function main(argv: string[]): Promise<void> {
     platform,
     store: new FileConfigStore(flags.config ?? join(flags.stateDir, "config.json")),
     defaultConfig,
+    sections: { api: apiSection, hooks: hooksSection },
     onLogSettings: (s) => setupLogging({ level: s.level, categories: s.categories, file: s.file }),
   });
   const boot = await kernel.boot();
@@ -104,15 +132,24 @@ export async function main(argv: string[]): Promise<void> {
       (boot.problems.length ? `, because:\n  ${boot.problems.join("\n  ")}` : ""));
   }
   start?.();
-  const server = await serve(createApp(kernel).fetch, flags.port, flags.host);
-  const where = flags.host.includes(":") ? `[${flags.host}]` : flags.host;
-  console.log(`multiwan: ${flags.dataplane} dataplane, panel and API at http://${where}:${server.port}/`);
+  const hooks = startHooks(kernel);
+  const api = await startApi(kernel, { stateDir: flags.stateDir, extraMetrics: () => hooks.metrics() });
+  const configured = (kernel.effective?.api as { listen?: string[] } | undefined)?.listen?.map(parseListen);
+  const servers: Server[] = [];
+  for (const l of flags.listen ?? configured ?? [DEFAULT_LISTEN]) {
+    const server = await serve(api.fetch, l.port, l.host);
+    servers.push(server);
+    const where = l.host.includes(":") ? `[${l.host}]` : l.host;
+    console.log(`multiwan: ${flags.dataplane} dataplane, panel and API at http://${where}:${server.port}/`);
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info("{signal}: stopping", { signal });
-    await server.close().catch(() => {});
+    api.close();
+    hooks.close();
+    await Promise.all(servers.map((s) => s.close().catch(() => {})));
     await kernel.shutdown({ cleanup: true }).catch((err) => log.error("shutdown: {e}", { e: messageOf(err) }));
     await stopLogging();
     process.exit(0);

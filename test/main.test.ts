@@ -3,11 +3,10 @@ import { describe, it } from "node:test";
 import { parseFlags } from "../src/main.ts";
 
 describe("parseFlags", () => {
-  it("defaults to the simulated world on 127.0.0.1:8080 with the demo scenario", () => {
+  it("defaults to the simulated world with the demo scenario; the listen address comes from the config or 127.0.0.1:8080", () => {
     assert.deepEqual(parseFlags([]), {
       dataplane: "sim",
-      host: "127.0.0.1",
-      port: 8080,
+      listen: undefined,
       config: undefined,
       stateDir: "./state",
       scenario: true,
@@ -16,7 +15,7 @@ describe("parseFlags", () => {
 
   it("reads every flag", () => {
     const f = parseFlags(["--dataplane", "linux", "--listen", "[::1]:9000", "--config", "/etc/m.json", "--state-dir", "/var/lib/m"]);
-    assert.deepEqual(f, { dataplane: "linux", host: "::1", port: 9000, config: "/etc/m.json", stateDir: "/var/lib/m", scenario: false });
+    assert.deepEqual(f, { dataplane: "linux", listen: [{ host: "::1", port: 9000 }], config: "/etc/m.json", stateDir: "/var/lib/m", scenario: false });
     assert.equal((parseFlags(["--no-scenario"]) as { scenario: boolean }).scenario, false);
     assert.equal(parseFlags(["--help"]), "help");
   });

@@ -1,35 +1,130 @@
 /**
- * The HTTP surface on Hono. For now read-only: status and plugins. It depends only on the
- * kernel's public facade, so the full API and the panel grow here without touching `src/`.
+ * The HTTP API on Hono: every route comes from the route table (`router.ts`), guarded by
+ * credentials; errors are problem+json. It depends only on the kernel's public facade.
  * @module
  */
 import { Hono } from "hono";
+import process from "node:process";
 import type { Kernel } from "../src/kernel.ts";
-import { pluginInfo } from "./schemas.ts";
+import { logger, type Logger } from "../src/log.ts";
+import { Guard } from "./auth/guard.ts";
+import { randomPassword } from "./auth/password.ts";
+import { AuthStore } from "./auth/store.ts";
+import { DEFAULT_BODY_LIMIT } from "./body.ts";
+import { field } from "./config-ops.ts";
+import { type Deps, schemaBook } from "./deps.ts";
+import { HttpError, problemResponse, toHttpError } from "./problem.ts";
+import { type ApiEnv, mount, type Route } from "./router.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { configRoutes } from "./routes/config.ts";
+import { EventStreams, eventRoutes } from "./routes/events.ts";
+import { metaRoutes } from "./routes/meta.ts";
+import { modeRoutes } from "./routes/mode.ts";
+import { statusRoutes } from "./routes/status.ts";
+import { wanRoutes } from "./routes/wans.ts";
 
-/** createApp builds the Hono app over a booted kernel. */
-export function createApp(kernel: Kernel): Hono {
-  const app = new Hono();
-  const plugins = kernel.registry.list().map(pluginInfo);
+export interface ApiOptions {
+  /** Credentials (hashed); default: in memory only. */
+  readonly store?: AuthStore;
+  /** Largest request body in bytes (default 256 KiB). */
+  readonly bodyLimit?: number;
+  readonly loginsPerMinute?: number;
+  /** Extra Prometheus text appended to /metrics (hook counters). */
+  readonly extraMetrics?: () => string;
+  /** SSE keep-alive period (default 15 s). */
+  readonly heartbeatMs?: number;
+  readonly log?: Logger;
+}
 
-  app.get("/api/v1/status", (c) => c.json(kernel.status()));
-  app.get("/api/v1/plugins", (c) => c.json({ plugins }));
-  app.get("/", (c) =>
-    c.html(
-      `<!doctype html><meta charset="utf-8"><title>multiwan</title>` +
-        `<h1>multiwan</h1><p>The panel arrives soon. Meanwhile: ` +
-        `<a href="/api/v1/status">/api/v1/status</a> and <a href="/api/v1/plugins">/api/v1/plugins</a>.</p>`,
-    ));
-  app.notFound((c) =>
-    c.json({ type: "about:blank", title: "Not Found", status: 404, code: "E_NOT_FOUND", detail: `No route ${c.req.path}` }, 404, {
-      "content-type": "application/problem+json",
-    })
-  );
-  app.onError((err, c) => {
-    console.error(err);
-    return c.json({ type: "about:blank", title: "Internal Server Error", status: 500, code: "E_INTERNAL" }, 500, {
-      "content-type": "application/problem+json",
-    });
+/** The API: the Hono app, its route table, and `close()` to end open event streams. */
+export interface Api {
+  readonly app: Hono<ApiEnv>;
+  readonly routes: readonly Route[];
+  readonly guard: Guard;
+  fetch(req: Request, env?: unknown): Response | Promise<Response>;
+  close(): void;
+}
+
+const ROOT_HTML = `<!doctype html><meta charset="utf-8"><title>multiwan</title><h1>multiwan</h1>` +
+  `<p>The panel arrives soon. Meanwhile: the <a href="/docs">API docs</a>.</p>`;
+
+/** createApp builds the API over a booted kernel. */
+export function createApp(kernel: Kernel, opts: ApiOptions = {}): Api {
+  const log = opts.log ?? logger("api");
+  const guard = new Guard({
+    store: opts.store ?? new AuthStore(),
+    configHash: () => field(field(kernel.config.doc, "api"), "passwordHash") as string | undefined,
+    loginsPerMinute: opts.loginsPerMinute,
   });
-  return app;
+  const deps: Deps = {
+    kernel,
+    guard,
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    book: schemaBook(kernel),
+    extraMetrics: opts.extraMetrics,
+  };
+  const streams = new EventStreams(opts.heartbeatMs);
+  const routes: Route[] = [];
+  routes.push(
+    ...statusRoutes(deps),
+    ...configRoutes(deps),
+    ...wanRoutes(deps),
+    ...modeRoutes(deps),
+    ...eventRoutes(deps, streams),
+    ...authRoutes(deps),
+    ...metaRoutes(deps, () => routes),
+  );
+
+  const app = new Hono<ApiEnv>();
+  app.use(async (c, next) => {
+    await next();
+    c.header("x-content-type-options", "nosniff");
+    c.header("referrer-policy", "no-referrer");
+    if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
+  });
+  mount(app, routes, guard);
+  app.get("/", (c) => c.html(ROOT_HTML));
+  app.notFound(async (c) => {
+    const p = c.req.path;
+    if (p.startsWith("/api/") || p === "/metrics") await guard.authenticate(c).catch((err) => Promise.reject(err));
+    return problemResponse(c, new HttpError(404, "E_NOT_FOUND", "No such resource"));
+  });
+  app.onError((err, c) => {
+    const e = toHttpError(err);
+    if (e.status >= 500) log.error("{method} {path}: {error}", { method: c.req.method, path: c.req.path, error: String(err) });
+    return problemResponse(c, e);
+  });
+  return { app, routes, guard, fetch: app.fetch, close: () => streams.close() };
+}
+
+/**
+ * startApi loads the credential store from `stateDir/auth.json` and, on first start,
+ * sets the admin password (MULTIWAN_ADMIN_PASSWORD, or a random one printed once).
+ */
+export async function startApi(
+  kernel: Kernel,
+  opts: ApiOptions & { stateDir?: string; adminToken?: string; initialPassword?: string } = {},
+): Promise<Api> {
+  const adminToken = opts.adminToken ?? envVar("MULTIWAN_ADMIN_TOKEN");
+  const store = new AuthStore({ path: opts.stateDir && `${opts.stateDir}/auth.json`, adminToken });
+  await store.load();
+  const fromConfig = field(field(kernel.config.doc, "api"), "passwordHash");
+  if (!store.hasPassword && fromConfig === undefined) {
+    const given = opts.initialPassword ?? envVar("MULTIWAN_ADMIN_PASSWORD");
+    const password = given ?? randomPassword();
+    await store.setPassword(password);
+    if (!given) {
+      console.warn(`multiwan: first start: the admin password is ${password} (change it: PUT /api/v1/auth/password)`);
+    }
+  }
+  return createApp(kernel, { ...opts, store });
+}
+
+/** envVar reads the environment; Deno without --allow-env gives undefined rather than throwing. */
+function envVar(name: string): string | undefined {
+  try {
+    return process.env[name] || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -15,7 +15,19 @@ export function statusOf(d: Deps) {
   return { ...st, mode: { ...st.mode, settings }, events: { lastId: d.kernel.events.lastId } };
 }
 
+/** How long a rendered status may be reused; any kernel event invalidates it at once. */
+const STATUS_TTL_MS = 100;
+
 export function statusRoutes(d: Deps): Route[] {
+  let cached: { body: string; at: number } | undefined;
+  d.kernel.events.on(() => (cached = undefined));
+  const statusBody = () => {
+    const now = performance.now();
+    if (!cached || now - cached.at > STATUS_TTL_MS || cached.body.length === 0) {
+      cached = { body: JSON.stringify(statusOf(d)), at: now };
+    }
+    return cached.body;
+  };
   const plugins = d.kernel.registry.list().map(pluginInfo);
   const idParam = { name: "id", description: "Plugin id, e.g. wan.cellular", schema: { type: "string" } };
   const pluginSchema = { $ref: "#/components/schemas/PluginInfo" };
@@ -28,7 +40,7 @@ export function statusRoutes(d: Deps): Route[] {
       summary: "Health, plan and traffic of every WAN",
       description: "Per WAN: state and reason, per-target RTT/loss/jitter, flows and bytes, since when; the mode and the plan in force.",
       responses: { 200: { description: "The status snapshot", schema: schemaOf(s.status) } },
-      handler: (c) => c.json(statusOf(d)),
+      handler: (c) => c.body(statusBody(), 200, { "content-type": "application/json" }),
     },
     {
       method: "GET",
@@ -50,8 +62,9 @@ export function statusRoutes(d: Deps): Route[] {
       params: [idParam],
       responses: { 200: { description: "The plugin", schema: pluginSchema } },
       handler: (c) => {
-        const p = plugins.find((x) => x.id === c.req.param("id"));
-        if (!p) throw new HttpError(404, "E_PLUGIN_NOT_FOUND", `No plugin is registered as ${c.req.param("id").slice(0, 64)}`);
+        const id = c.req.param("id") ?? "";
+        const p = plugins.find((x) => x.id === id);
+        if (!p) throw new HttpError(404, "E_PLUGIN_NOT_FOUND", "No plugin is registered under that id");
         return c.json(p);
       },
     },

@@ -1,0 +1,216 @@
+/**
+ * `multiwan`: the command line over the HTTP API, for scripts. `--json` on everything;
+ * URL and token from flags or MULTIWAN_URL / MULTIWAN_TOKEN; exit codes in `client.ts`.
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { hashPassword } from "../../web/auth/password.ts";
+import { CliError, Client, EXIT } from "./client.ts";
+
+export const USAGE = `Usage: multiwan [--url URL] [--token TOKEN] [--json] COMMAND
+
+  status                          health, plan and traffic of every WAN
+  wan list | wan get NAME         WANs with their config and status
+  wan down|up|auto NAME           force a WAN down or up, or return it to automatic
+  config get                      the config document (ETag on stderr with --verbose)
+  config set FILE|-               replace the document      [--if-match REV]
+  config patch FILE|-             JSON Merge Patch          [--if-match REV]
+  config validate FILE|-          dry run: print the issues, exit 6 when invalid
+  events [--since ID]             follow events (one JSON line each with --json)
+  token create NAME [--role read|admin] | token list | token revoke ID
+  hash-password                   read a password on stdin, print its hash (for api.passwordHash)
+
+  --url    default $MULTIWAN_URL or http://127.0.0.1:8080
+  --token  default $MULTIWAN_TOKEN
+Exit codes: 0 ok, 1 error, 2 usage, 3 auth, 4 not found, 5 conflict/stale, 6 invalid, 7 unreachable, 8 rate limited.
+`;
+
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdin: () => Promise<string>;
+}
+
+async function readInput(arg: string | undefined, io: Io): Promise<string> {
+  if (!arg) throw new CliError(EXIT.usage, "name a FILE, or - for stdin");
+  return arg === "-" ? await io.stdin() : await readFile(arg, "utf8");
+}
+
+function ifMatch(rev: string | undefined): Record<string, string> {
+  return rev ? { "if-match": `"${rev.replace(/"/g, "")}"` } : {};
+}
+
+type Status = { wans: { name: string; state: string; carrying: boolean; device: string; latencyMs?: number; lossPct: number; reason: string; override?: string }[]; plan: { summary: string }; revision: number };
+
+function statusLines(st: Status): string {
+  const rows = st.wans.map((w) =>
+    [w.name.padEnd(12), w.state.padEnd(9), (w.carrying ? "carrying" : "").padEnd(9), w.device.padEnd(8),
+      (w.latencyMs === undefined ? "-" : `${w.latencyMs.toFixed(1)} ms`).padEnd(9), `${w.lossPct.toFixed(0)}% loss`.padEnd(10), w.reason].join(" ")
+  );
+  return `${st.plan.summary} (config revision ${st.revision})\n${rows.join("\n")}\n`;
+}
+
+/** run executes one command; returns the exit code. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        url: { type: "string" },
+        token: { type: "string" },
+        json: { type: "boolean", default: false },
+        "if-match": { type: "string" },
+        role: { type: "string", default: "read" },
+        since: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    io.err(`multiwan: ${(err as Error).message}\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const { values: f, positionals: [cmd, sub, arg] } = parsed;
+  if (f.help || !cmd) {
+    io.out(USAGE);
+    return f.help ? EXIT.ok : EXIT.usage;
+  }
+  const client = new Client({ url: f.url ?? io.env.MULTIWAN_URL ?? "http://127.0.0.1:8080", token: f.token ?? io.env.MULTIWAN_TOKEN });
+  const print = (body: unknown, human: () => string) => io.out(f.json ? JSON.stringify(body, null, 2) + "\n" : human());
+  try {
+    switch (`${cmd} ${sub ?? ""}`.trim()) {
+      case "status": {
+        const { body } = await client.json<Status>("GET", "/api/v1/status");
+        print(body, () => statusLines(body));
+        return EXIT.ok;
+      }
+      case "wan list": {
+        const { body } = await client.json<{ wans: { name: string; status: Status["wans"][0] }[] }>("GET", "/api/v1/wans");
+        print(body, () => body.wans.map((w) => `${w.name}\t${w.status?.state ?? "-"}\t${w.status?.device ?? ""}\n`).join(""));
+        return EXIT.ok;
+      }
+      case "wan get":
+      case "wan up":
+      case "wan down":
+      case "wan auto": {
+        if (!arg) throw new CliError(EXIT.usage, `wan ${sub} needs a WAN name`);
+        const name = encodeURIComponent(arg);
+        const { body } = sub === "get"
+          ? await client.json("GET", `/api/v1/wans/${name}`)
+          : await client.json<Status["wans"][0]>("POST", `/api/v1/wans/${name}/actions/${sub}`);
+        print(body, () => {
+          const w = (sub === "get" ? (body as { status: Status["wans"][0] }).status : body) as Status["wans"][0];
+          return `${arg}: ${w.state}${w.override ? ` (forced ${w.override})` : ""} — ${w.reason}\n`;
+        });
+        return EXIT.ok;
+      }
+      case "config get": {
+        const { body } = await client.json("GET", "/api/v1/config");
+        io.out(JSON.stringify(body, null, 2) + "\n");
+        return EXIT.ok;
+      }
+      case "config set":
+      case "config patch": {
+        const text = await readInput(arg, io);
+        const { body } = await client.json<{ revision: number; changed: boolean }>(sub === "set" ? "PUT" : "PATCH", "/api/v1/config", {
+          body: text,
+          type: sub === "set" ? "application/json" : "application/merge-patch+json",
+          headers: ifMatch(f["if-match"]),
+        });
+        print(body, () => `${body.changed ? "applied" : "unchanged"}: revision ${body.revision}\n`);
+        return EXIT.ok;
+      }
+      case "config validate": {
+        const text = await readInput(arg, io);
+        const { body } = await client.json<{ valid: boolean; issues: { path: string; message: string }[] }>("POST", "/api/v1/config/validate", { body: text });
+        print(body, () => (body.valid ? "valid\n" : body.issues.map((i) => `${i.path}: ${i.message}\n`).join("")));
+        return body.valid ? EXIT.ok : EXIT.invalid;
+      }
+      case "events":
+        return await follow(client, f.json, f.since, io);
+      case "token create": {
+        if (!arg) throw new CliError(EXIT.usage, "token create needs a NAME");
+        const { body } = await client.json<{ id: string; token: string; role: string }>("POST", "/api/v1/tokens", {
+          body: JSON.stringify({ name: arg, role: f.role }),
+        });
+        print(body, () => `${body.token}\n`);
+        return EXIT.ok;
+      }
+      case "token list": {
+        const { body } = await client.json<{ tokens: { id: string; name: string; role: string; createdAt: string }[] }>("GET", "/api/v1/tokens");
+        print(body, () => body.tokens.map((t) => `${t.id}\t${t.role}\t${t.name}\t${t.createdAt}\n`).join(""));
+        return EXIT.ok;
+      }
+      case "token revoke": {
+        if (!arg) throw new CliError(EXIT.usage, "token revoke needs an ID");
+        await client.raw("DELETE", `/api/v1/tokens/${encodeURIComponent(arg)}`);
+        print({ revoked: arg }, () => `revoked ${arg}\n`);
+        return EXIT.ok;
+      }
+      case "hash-password": {
+        const pw = (await io.stdin()).replace(/\r?\n$/, "");
+        if (pw.length < 8) throw new CliError(EXIT.usage, "use at least 8 characters");
+        io.out(`${await hashPassword(pw)}\n`);
+        return EXIT.ok;
+      }
+      default:
+        io.err(`multiwan: unknown command ${[cmd, sub].filter(Boolean).join(" ")}\n${USAGE}`);
+        return EXIT.usage;
+    }
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.err(f.json && err.body ? JSON.stringify(err.body) + "\n" : `multiwan: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.err(`multiwan: ${(err as Error).message}\n`);
+    return EXIT.error;
+  }
+}
+
+async function follow(client: Client, json: boolean, since: string | undefined, io: Io): Promise<number> {
+  const res = await client.raw("GET", "/api/v1/events", { headers: since ? { "last-event-id": since } : {} });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return EXIT.ok;
+    buf += value;
+    let at: number;
+    while ((at = buf.indexOf("\n\n")) >= 0) {
+      const block = buf.slice(0, at);
+      buf = buf.slice(at + 2);
+      const data = block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("");
+      const event = /^event: ?(.*)$/m.exec(block)?.[1] ?? "message";
+      if (!data || event === "ready") continue;
+      const ev = JSON.parse(data);
+      io.out(json ? JSON.stringify(ev) + "\n" : `${ev.at ?? ""} ${event} ${JSON.stringify(ev.data ?? ev)}\n`);
+    }
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const isMain = (import.meta as { main?: boolean }).main ??
+  (process.argv[1] !== undefined && /src\/cli\/(main\.ts|multiwan\.mjs)$/.test(process.argv[1]));
+if (isMain) {
+  const env: Record<string, string | undefined> = {};
+  for (const k of ["MULTIWAN_URL", "MULTIWAN_TOKEN"]) {
+    try {
+      env[k] = process.env[k];
+    } catch { /* Deno without --allow-env */ }
+  }
+  run(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    env,
+    stdin: readStdin,
+  }).then((code) => process.exit(code));
+}

@@ -1,0 +1,118 @@
+/**
+ * `GET /api/v1/events`: Server-Sent Events (state changes, plan changes, config changes,
+ * plugin errors). `Last-Event-ID` resumes from the kernel's bounded buffer; when events
+ * were dropped meanwhile a `reset` event tells the client to refetch the status.
+ * @module
+ */
+import { streamSSE } from "hono/streaming";
+import type { KernelEvent } from "../../src/events.ts";
+import type { Deps } from "../deps.ts";
+import { HttpError } from "../problem.ts";
+import type { Route } from "../router.ts";
+
+const MAX_STREAMS = 64;
+const MAX_QUEUE = 1000;
+
+/** EventStreams tracks open streams so shutdown can end them (Deno's shutdown waits for them). */
+export class EventStreams {
+  readonly #ctl = new AbortController();
+  readonly heartbeatMs: number;
+  open = 0;
+  constructor(heartbeatMs = 15_000) {
+    this.heartbeatMs = heartbeatMs;
+  }
+  get signal(): AbortSignal {
+    return this.#ctl.signal;
+  }
+  close(): void {
+    this.#ctl.abort();
+  }
+}
+
+function frame(ev: KernelEvent) {
+  return {
+    event: ev.type,
+    id: String(ev.id),
+    data: JSON.stringify({ id: ev.id, at: new Date(ev.at).toISOString(), type: ev.type, data: ev.data }),
+  };
+}
+
+export function eventRoutes(d: Deps, streams: EventStreams): Route[] {
+  const bus = d.kernel.events;
+  return [{
+    method: "GET",
+    path: "/api/v1/events",
+    access: "read",
+    tag: "events",
+    summary: "Server-Sent Events: wan.state, plan.changed, config.changed, plugin.error",
+    description: "Each event's id increases by one. Reconnect with Last-Event-ID (or ?lastEventId=) to resume; " +
+      "a `reset` event means some were dropped: refetch /status. A `ready` event follows the replay.",
+    headers: [{ name: "Last-Event-ID", description: "Resume after this event id", schema: { type: "string" } }],
+    query: [{ name: "lastEventId", description: "Same as the header (for clients that cannot set it)", schema: { type: "string" } }],
+    responses: {
+      200: { description: "An endless event stream", type: "text/event-stream", schema: { type: "string" } },
+      400: { description: "Malformed Last-Event-ID" },
+      429: { description: "Too many open streams" },
+    },
+    handler: (c) => {
+      const raw = c.req.header("last-event-id") ?? c.req.query("lastEventId");
+      if (raw !== undefined && !/^\d{1,15}$/.test(raw.trim())) {
+        throw new HttpError(400, "E_BAD_EVENT_ID", "Last-Event-ID must be a non-negative integer");
+      }
+      if (streams.open >= MAX_STREAMS) throw new HttpError(429, "E_TOO_MANY_STREAMS", "Too many open event streams");
+      const resumeFrom = raw === undefined ? undefined : Number(raw.trim());
+      streams.open++;
+      return streamSSE(c, async (stream) => {
+        const queue: KernelEvent[] = [];
+        let wake: (() => void) | undefined;
+        let overflow = false;
+        const off = bus.on((ev) => {
+          if (queue.length >= MAX_QUEUE) overflow = true;
+          else queue.push(ev);
+          wake?.();
+        });
+        let done = false;
+        const finish = () => {
+          done = true;
+          wake?.();
+        };
+        stream.onAbort(finish);
+        streams.signal.addEventListener("abort", finish, { once: true });
+        try {
+          let sent = resumeFrom ?? bus.lastId;
+          if (resumeFrom !== undefined) {
+            const { events, complete } = bus.since(resumeFrom);
+            if (!complete) await stream.writeSSE({ event: "reset", data: JSON.stringify({ reason: "events were dropped; refetch /api/v1/status" }) });
+            for (const ev of events) {
+              await stream.writeSSE(frame(ev));
+              sent = ev.id;
+            }
+          }
+          await stream.writeSSE({ event: "ready", id: String(sent), data: JSON.stringify({ lastId: sent }) });
+          while (!done && !streams.signal.aborted) {
+            while (queue.length > 0) {
+              const ev = queue.shift()!;
+              if (ev.id <= sent) continue;
+              await stream.writeSSE(frame(ev));
+              sent = ev.id;
+            }
+            if (overflow) break; // too slow: the client reconnects with Last-Event-ID
+            await new Promise<void>((resolve) => {
+              const t = setTimeout(resolve, streams.heartbeatMs);
+              wake = () => {
+                clearTimeout(t);
+                resolve();
+              };
+            });
+            wake = undefined;
+            if (queue.length === 0 && !done) await stream.write(": keep-alive\n\n");
+          }
+        } finally {
+          off();
+          streams.signal.removeEventListener("abort", finish);
+          streams.open--;
+        }
+      }, async () => {});
+    },
+  }];
+}
