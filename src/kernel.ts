@@ -308,7 +308,7 @@ export class Kernel {
       } catch (err) {
         throw new ApplyError(err);
       }
-      const previousPlan = this.#plan;
+      const previousDecision = this.#decision;
       try {
         if (routingChanged) await this.#reinitDataplane(v.value);
         await this.#applyPlan(next);
@@ -316,8 +316,11 @@ export class Kernel {
       } catch (err) {
         await next.stop(current);
         if (routingChanged) await this.#reinitDataplane(current.doc).catch(() => {});
-        this.#plan = routingChanged ? EMPTY_PLAN : this.#plan;
-        if (this.#plan !== previousPlan || routingChanged) await this.#applyPlan(current).catch(() => {});
+        // The dataplane may hold part of the new plan: re-apply the old one in full (apply is
+        // idempotent and reconciles); if that fails too, the retry timer keeps trying.
+        this.#plan = EMPTY_PLAN;
+        this.#decision = previousDecision;
+        await this.#applyPlan(current).catch(() => {});
         throw err instanceof KernelError && err.code === "E_STORE" ? err : new ApplyError(err);
       }
       this.#gen = next;
