@@ -124,27 +124,70 @@ describe("HealthMachine", () => {
   });
 
   it("traffic that goes unanswered switches to fast probing after suspectAfterMs", () => {
-    const m = new HealthMachine(cfg({ up: 1, suspectAfterMs: 250 }), T, 0);
+    const m = new HealthMachine(cfg({ up: 1, suspectAfterMs: 200 }), T, 0);
     round(m, 0, true);
     assert.equal(m.phase, "steady");
-    assert.equal(m.onTraffic(100, 100, 0), false);
-    assert.equal(m.onTraffic(110, 100, 100), false, "tx grew; nothing back yet");
-    assert.equal(m.onTraffic(120, 100, 300), false, "only 200 ms");
-    assert.equal(m.onTraffic(130, 100, 350), true, "250 ms unanswered");
+    assert.equal(m.onTraffic({ txPackets: 100, rxPackets: 100 }, 0), false);
+    assert.equal(m.onTraffic({ txPackets: 110, rxPackets: 100 }, 100), false, "tx grew; nothing back yet");
+    assert.equal(m.onTraffic({ txPackets: 120, rxPackets: 100 }, 250), false, "only 150 ms");
+    assert.equal(m.onTraffic({ txPackets: 130, rxPackets: 100 }, 300), true, "200 ms unanswered");
     assert.equal(m.phase, "suspect");
     assert.equal(m.intervalMs(10_000), 100);
+  });
+
+  it("sparse chatter (one packet now and then, nothing back) raises no suspicion", () => {
+    const m = new HealthMachine(cfg({ up: 1 }), T, 0);
+    round(m, 0, true);
+    m.onTraffic({ txPackets: 0, rxPackets: 0 }, 0);
+    let tx = 0;
+    for (let t = 100; t < 20_000; t += 100) {
+      if (t % 3000 === 0) tx++;
+      assert.equal(m.onTraffic({ txPackets: tx, rxPackets: 0 }, t), false, `at ${t} ms`);
+    }
+    assert.equal(m.phase, "steady");
   });
 
   it("answered traffic never raises suspicion, and passive:false ignores traffic", () => {
     const m = new HealthMachine(cfg({ up: 1 }), T, 0);
     round(m, 0, true);
-    m.onTraffic(0, 0, 0);
-    for (let t = 100; t < 2000; t += 100) assert.equal(m.onTraffic(t, t, t), false);
+    m.onTraffic({ txPackets: 0, rxPackets: 0 }, 0);
+    for (let t = 100; t < 2000; t += 100) assert.equal(m.onTraffic({ txPackets: t, rxPackets: t }, t), false);
     const quiet = new HealthMachine(cfg({ up: 1, passive: false }), T, 0);
     round(quiet, 0, true);
-    quiet.onTraffic(0, 0, 0);
-    assert.equal(quiet.onTraffic(10, 0, 100), false);
-    assert.equal(quiet.onTraffic(20, 0, 5000), false);
+    quiet.onTraffic({ txPackets: 0, rxPackets: 0 }, 0);
+    assert.equal(quiet.onTraffic({ txPackets: 10, rxPackets: 0 }, 100), false);
+    assert.equal(quiet.onTraffic({ txPackets: 20, rxPackets: 0 }, 5000), false);
+  });
+
+  it("one lost probe among good answers keeps probing fast until fresh good rounds clear it", () => {
+    const m = new HealthMachine(cfg({ up: 3 }), T, 0);
+    for (let i = 0; i < 4; i++) round(m, i, true);
+    assert.equal(m.phase, "steady");
+    m.onResult({ target: "a", ok: true, rttMs: 5 }, 10);
+    m.onResult({ target: "b", ok: true, rttMs: 5 }, 20);
+    m.onResult({ target: "c", ok: false }, 30);
+    assert.equal(m.phase, "suspect", "the round succeeded (2 of 3, good round 1 of 3) but the loss is a suspicion");
+    round(m, 40, true);
+    assert.equal(m.phase, "suspect");
+    round(m, 50, true);
+    assert.equal(m.phase, "steady");
+  });
+
+  it("lost probes while real traffic keeps arriving are inconclusive, not failures", () => {
+    const m = new HealthMachine(cfg({ up: 1, down: 2 }), T, 0);
+    round(m, 0, true);
+    let rx = 0;
+    m.onTraffic({ txPackets: 0, rxPackets: 0, rxBytes: rx }, 50);
+    for (let t = 100; t <= 1000; t += 100) {
+      rx += 2000;
+      m.onTraffic({ txPackets: t, rxPackets: t, rxBytes: rx }, t);
+      round(m, t, false);
+    }
+    assert.equal(m.state, "up", "a saturated link that still receives is not dead");
+    assert.equal(m.view().reason, "probes lost, but traffic still arrives");
+    m.onTraffic({ txPackets: 1100, rxPackets: 1100, rxBytes: rx + 60 }, 1500);
+    round(m, 1500, false);
+    assert.equal(round(m, 1600, false)?.to, "down", "once only the odd small packet arrives, losses count");
   });
 
   it("a tracker that goes silent counts as failing", () => {

@@ -60,7 +60,7 @@ describe("tracker helpers", () => {
   it("targets take turns at the steady interval and all probe at faster ones", () => {
     assert.equal(perTargetInterval(10_000, 10_000, 3), 30_000);
     assert.equal(perTargetInterval(100, 10_000, 3), 100);
-    assert.deepEqual([0, 1, 2].map((k) => staggerMs(k, 10_000, 3)), [0, 3333, 6666]);
+    assert.deepEqual([0, 1, 2].map((k) => staggerMs(k, 30_000, 3)), [0, 10_000, 20_000]);
   });
 });
 
@@ -70,8 +70,14 @@ describe("tracker.ping on the sim world", () => {
     const t = make<TrackerInstance>(pingTracker, { targets: ["198.19.0.1", "198.19.0.2"], intervalMs: 1000 });
     const got: TargetResult[] = [];
     const binding = { wan: "ethernet", device: "eth1", address: "198.18.1.2", index: 1 };
-    const s = t.watch(binding, (r) => got.push(r), 1000);
+    const at: number[] = [];
+    const s = t.watch(binding, (r) => {
+      got.push(r);
+      at.push(clock.now());
+    }, 1000);
     clock.advance(10_000);
+    const gaps = at.slice(1).map((x, i) => x - at[i]);
+    assert.ok(Math.max(...gaps) <= 1100 && Math.min(...gaps) >= 900, `even gaps of about 1 s: ${gaps.map(Math.round)}`);
     const sent = platform.world.uplink("eth1")!.probeBytes / (2 * (28 + 24));
     assert.ok(got.length >= 9 && got.length <= 11, `${got.length} results in 10 s`);
     assert.ok(sent >= 9 && sent <= 11, `${sent} probes answered in 10 s`);

@@ -59,7 +59,7 @@ export const healthSchema = v.pipe(
       "How long traffic may go unanswered before fast probing starts.",
       50,
       60_000,
-      250,
+      200,
     ),
   }),
   v.title("Health"),

@@ -17,6 +17,22 @@ import type { TargetResult } from "../plugin.ts";
 
 export type Phase = HealthView["phase"];
 
+/** The uplink device's counters, read every traffic poll. */
+export interface TrafficCounters {
+  readonly txPackets: number;
+  readonly rxPackets: number;
+  readonly rxBytes?: number;
+}
+
+/**
+ * Received bytes that prove an uplink alive: real traffic, not the odd ARP or probe reply.
+ * Lost probes while this much keeps arriving (a saturated, bufferbloated link) do not count.
+ */
+export const RX_EVIDENCE_BYTES = 1500;
+
+/** Unanswered packets that raise suspicion: one stray packet is chatter, several are traffic. */
+export const SUSPECT_MIN_PACKETS = 3;
+
 export interface Transition {
   readonly from: HealthState;
   readonly to: HealthState;
@@ -53,6 +69,9 @@ export class HealthMachine {
   #tx?: number;
   #rx?: number;
   #unansweredSince?: number;
+  #unansweredTx = 0;
+  #rxMark?: number;
+  #rxAliveAt?: number;
 
   constructor(cfg: HealthConfig, targets: readonly string[], at: number, device = "") {
     this.#cfg = cfg;
@@ -84,7 +103,12 @@ export class HealthMachine {
     this.#record(r);
     if (this.#link === "no-carrier" || this.#link === "missing") return undefined;
     if (this.#targets.length === 0) return undefined;
-    if (!r.ok && this.#phase === "steady") this.#phase = "suspect";
+    if (!r.ok && this.#phase === "steady") {
+      // A lost probe is a suspicion: probe fast until `up` fresh rounds clear it (older
+      // good answers in the same round must not clear it at once).
+      this.#phase = "suspect";
+      this.#okRounds = 0;
+    }
     if (this.#round.has(r.target)) return this.#closeRound(at) ?? this.#addToRound(r, at);
     return this.#addToRound(r, at);
   }
@@ -109,17 +133,32 @@ export class HealthMachine {
   }
 
   /** Packet counters of the uplink's device; returns true when the phase changed. */
-  onTraffic(txPackets: number, rxPackets: number, at: number): boolean {
-    const txGrew = this.#tx !== undefined && txPackets > this.#tx;
-    const rxGrew = this.#rx !== undefined && rxPackets > this.#rx;
-    this.#tx = txPackets;
-    this.#rx = rxPackets;
+  onTraffic(c: TrafficCounters, at: number): boolean {
+    const txGrew = this.#tx !== undefined && c.txPackets > this.#tx;
+    const rxGrew = this.#rx !== undefined && c.rxPackets > this.#rx;
+    this.#tx = c.txPackets;
+    this.#rx = c.rxPackets;
+    if (c.rxBytes !== undefined) {
+      this.#rxMark ??= c.rxBytes;
+      if (c.rxBytes - this.#rxMark >= RX_EVIDENCE_BYTES || c.rxBytes < this.#rxMark) {
+        this.#rxMark = c.rxBytes;
+        this.#rxAliveAt = at;
+      }
+    }
     if (!this.#cfg.passive || this.#targets.length === 0) return false;
     if (rxGrew) this.#unansweredSince = undefined;
-    else if (txGrew && this.#unansweredSince === undefined) this.#unansweredSince = at;
+    else if (txGrew && this.#unansweredSince === undefined) {
+      this.#unansweredSince = at;
+      this.#unansweredTx = c.txPackets - 1;
+    } else if (this.#unansweredSince !== undefined && at - this.#unansweredSince > 4 * this.#cfg.suspectAfterMs) {
+      // Sparse chatter (router solicitations, a lone DNS retry) is not a failing uplink: start over.
+      this.#unansweredSince = txGrew ? at : undefined;
+      this.#unansweredTx = c.txPackets - 1;
+    }
     if (
       this.#phase === "steady" && this.#unansweredSince !== undefined &&
-      at - this.#unansweredSince >= this.#cfg.suspectAfterMs
+      at - this.#unansweredSince >= this.#cfg.suspectAfterMs &&
+      c.txPackets - this.#unansweredTx >= SUSPECT_MIN_PACKETS
     ) {
       this.#phase = "suspect";
       this.#okRounds = 0;
@@ -169,6 +208,12 @@ export class HealthMachine {
   }
 
   #judge(success: boolean, at: number, why?: string): Transition | undefined {
+    if (!success && this.#cfg.passive && this.#rxAliveAt !== undefined && at - this.#rxAliveAt <= this.#cfg.suspectAfterMs) {
+      // Probes are lost but real traffic keeps arriving: inconclusive, neither good nor bad.
+      this.#okRounds = 0;
+      if (this.#state !== "down") this.#reason = "probes lost, but traffic still arrives";
+      return undefined;
+    }
     if (!success) {
       this.#okRounds = 0;
       this.#failRounds++;

@@ -51,6 +51,7 @@ export class WanRuntime {
   #unwatch?: () => void;
   #stopped = false;
   #inspecting?: Promise<void>;
+  #inspectAgain = false;
 
   constructor(o: WanRuntimeOptions) {
     this.#o = o;
@@ -89,7 +90,17 @@ export class WanRuntime {
 
   /** Re-reads the device; serialised, so a burst of link events causes one read at a time. */
   inspect(): Promise<void> {
-    this.#inspecting ??= this.#inspect().finally(() => (this.#inspecting = undefined));
+    if (this.#inspecting) {
+      // An event during a read may come after the device was read: read once more afterwards.
+      this.#inspectAgain = true;
+      return this.#inspecting;
+    }
+    this.#inspecting = (async () => {
+      do {
+        this.#inspectAgain = false;
+        await this.#inspect();
+      } while (this.#inspectAgain && !this.#stopped);
+    })().finally(() => (this.#inspecting = undefined));
     return this.#inspecting;
   }
 
@@ -130,7 +141,7 @@ export class WanRuntime {
     if (t) this.#report(t);
     try {
       const info = await this.#o.links.get(insp.device);
-      if (this.#machine.onTraffic(info.txPackets, info.rxPackets, this.#o.clock.now())) this.#retune();
+      if (this.#machine.onTraffic(info, this.#o.clock.now())) this.#retune();
     } catch {
       // Counters are best-effort evidence; the tracker still judges.
     }

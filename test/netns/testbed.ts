@@ -17,6 +17,8 @@ import { CHILD_ENV, createRunner, type Runner } from "../../src/platform/linux/r
 export const NS_PREFIX = "mwt-";
 export const SERVER = "198.19.0.1";
 export const SERVER_PORT = 80;
+/** More addresses of the internet namespace that answer ping (tracker targets). */
+export const EXTRA_TARGETS: readonly string[] = ["198.19.0.2", "198.19.0.3", "198.19.0.4"];
 const host = createRunner();
 
 export interface TestUplink {
@@ -120,6 +122,7 @@ export async function createTestbed(): Promise<Testbed> {
       await exec(ns, ["sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"]);
     }
     await ip(internet, "addr", "add", `${SERVER}/32`, "dev", "lo");
+    for (const t of EXTRA_TARGETS) await ip(internet, "addr", "add", `${t}/32`, "dev", "lo");
     await ip(router, "link", "add", "lan0", "type", "veth", "peer", "name", "eth0", "netns", lan);
     await ip(router, "addr", "add", "198.18.100.1/24", "dev", "lan0");
     await ip(router, "link", "set", "lan0", "up");

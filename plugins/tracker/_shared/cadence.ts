@@ -10,7 +10,10 @@ export function perTargetInterval(requestedMs: number, steadyMs: number, targets
   return requestedMs >= steadyMs ? requestedMs * Math.max(1, targets) : requestedMs;
 }
 
-/** staggerMs spreads target k's first probe inside one interval. */
-export function staggerMs(k: number, intervalMs: number, targets: number): number {
-  return Math.floor((k * intervalMs) / Math.max(1, targets));
+/**
+ * staggerMs spreads target k's first probe evenly over one per-target period, so the
+ * probes of all targets come at regular gaps (one every steady interval when idle).
+ */
+export function staggerMs(k: number, perTargetMs: number, targets: number): number {
+  return Math.floor((k * perTargetMs) / Math.max(1, targets));
 }

@@ -95,7 +95,7 @@ export const httpingTracker = {
           timers[k] = ctx.clock.setTimeout(() => loop(k), perTargetInterval(intervalMs, config.intervalMs, config.urls.length));
         };
         config.urls.forEach((_, k) => {
-          timers[k] = ctx.clock.setTimeout(() => loop(k), staggerMs(k, intervalMs, config.urls.length));
+          timers[k] = ctx.clock.setTimeout(() => loop(k), staggerMs(k, perTargetInterval(intervalMs, config.intervalMs, config.urls.length), config.urls.length));
         });
         return {
           setIntervalMs(ms) {
@@ -104,7 +104,7 @@ export const httpingTracker = {
             if (!faster) return;
             config.urls.forEach((_, k) => {
               timers[k]?.cancel();
-              timers[k] = ctx.clock.setTimeout(() => loop(k), staggerMs(k, ms, config.urls.length));
+              timers[k] = ctx.clock.setTimeout(() => loop(k), staggerMs(k, perTargetInterval(ms, config.intervalMs, config.urls.length), config.urls.length));
             });
           },
           close() {

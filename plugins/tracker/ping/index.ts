@@ -102,7 +102,8 @@ export const pingTracker = {
           });
         };
         // (Re)starts one echo stream per target, staggered so that at the steady interval
-        // the targets take turns; a cadence change restarts them (rare: phase changes only).
+        // the targets take turns (while confirming, all at once); a cadence change restarts
+        // them (rare: phase changes only).
         const startStreams = (ms: number) => {
           const old = streams;
           for (const t of timers) t.cancel();
@@ -118,7 +119,7 @@ export const pingTracker = {
                 (r) => mine === streams && onEcho(k, r),
               );
               streams[k] = s;
-            }, staggerMs(k, ms, config.targets.length))
+            }, per > ms ? staggerMs(k, per, config.targets.length) : 0)
           );
         };
         startStreams(intervalMs);

@@ -31,10 +31,37 @@ export class LinuxDataplane implements Dataplane {
   #nftText?: string;
   #rulesKey?: string;
   #routes = new Map<number, string>();
+  /** Connected networks the loaded ruleset bypasses (re-read after each apply, off the failover path). */
+  #connected?: string[];
+  /** Our rules as live in the kernel (read once, then tracked), keyed by ruleKey. */
+  #liveRules?: RuleSpec[];
   #bytesBase = new Map<string, number>();
   #commands = 0;
   #closed = false;
   lastApply?: ApplyStats;
+
+  #routedWaiters = new Set<() => void>();
+
+  /**
+   * Resolves once uplink `index` has its routing table installed (or after `maxMs`), so probes
+   * started before the first apply do not fail for want of a route. Immediate before init().
+   */
+  whenRouted(index: number, maxMs = 2000): Promise<void> {
+    const settings = this.#settings;
+    if (!settings || this.#closed || this.#routes.has(settings.tableBase + index)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#routedWaiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (this.#closed || this.#routes.has(settings.tableBase + index)) done();
+      };
+      const timer = setTimeout(done, maxMs);
+      this.#routedWaiters.add(check);
+    });
+  }
 
   /** The settings given to init(), if any. */
   get settings(): RoutingSettings | undefined {
@@ -74,8 +101,11 @@ export class LinuxDataplane implements Dataplane {
     const t0 = performance.now();
     const c0 = this.#commands;
     const prev = this.#plan;
-    const connected = await connectedNetworks(this.#runner);
-    const text = renderRuleset(plan, settings, { connected });
+    // The failover path forks as little as possible before the new classification is live:
+    // connected networks and our rules come from memory after the first apply.
+    const cachedConnected = this.#connected !== undefined;
+    this.#connected ??= await connectedNetworks(this.#runner);
+    const text = renderRuleset(plan, settings, { connected: this.#connected });
     // 1. Routes of ready uplinks first, so a mark never points at an empty table.
     const want = new Map<number, string>();
     for (const up of Object.values(plan.uplinks)) {
@@ -87,17 +117,20 @@ export class LinuxDataplane implements Dataplane {
       await this.#runner.run(["ip", "-4", "route", "replace", ...args.split(" ")]);
       this.#routes.set(table, args);
     }
+    for (const check of [...this.#routedWaiters]) check();
     // 2. Rules: additions before the new classification is live, deletions after.
     const rules = desiredRules(plan, settings);
     const rulesKey = rules.map(ruleKey).sort().join("\n");
     let surplus: RuleSpec[] = [];
     if (rulesKey !== this.#rulesKey) {
       const P = settings.rulePriority;
-      const live = await readRules(this.#runner, P, P + 99);
+      const live = this.#liveRules ?? await readRules(this.#runner, P, P + 99);
+      this.#liveRules = undefined; // unknown until the additions succeeded
       const liveKeys = new Set(live.map(ruleKey));
       const wantKeys = new Set(rules.map(ruleKey));
       for (const r of rules) if (!liveKeys.has(ruleKey(r))) await this.#runner.run(["ip", "-4", "rule", "add", ...ruleArgs(r)]);
       surplus = live.filter((r) => !wantKeys.has(ruleKey(r)));
+      this.#liveRules = [...rules, ...surplus];
     }
     // 3. One atomic nft transaction.
     const nftLoaded = text !== this.#nftText;
@@ -110,6 +143,7 @@ export class LinuxDataplane implements Dataplane {
       const args = r.table?.endsWith("?foreign") ? ["pref", String(r.pref)] : ruleArgs(r);
       await this.#runner.run(["ip", "-4", "rule", "del", ...args], { okCodes: [0, 2] });
     }
+    if (surplus.length > 0) this.#liveRules = rules;
     this.#rulesKey = rulesKey;
     // 4. Tables no longer wanted (uplink gone or not ready, or adopted from a crash).
     const stale = new Set<number>([...this.#routes.keys()].filter((t) => !want.has(t)));
@@ -122,6 +156,17 @@ export class LinuxDataplane implements Dataplane {
     this.#plan = plan;
     // 5. Selective flush once the new rules are live.
     if (diff.flush.length > 0) await this.flush(diff.flush);
+    // 6. Connected networks may have changed since they were cached: reload if so.
+    if (cachedConnected) {
+      const connected = await connectedNetworks(this.#runner);
+      if (connected.join() !== this.#connected.join()) {
+        this.#connected = connected;
+        const again = renderRuleset(plan, settings, { connected });
+        await this.#saveCounters(plan);
+        await this.#runner.run(["nft", "-f", "-"], { stdin: again });
+        this.#nftText = again;
+      }
+    }
     this.lastApply = { ms: performance.now() - t0, commands: this.#commands - c0, nftBytes: text.length, nftLoaded };
     this.#log("debug", "plan applied", { ...this.lastApply, summary: plan.summary });
   }
@@ -157,6 +202,7 @@ export class LinuxDataplane implements Dataplane {
   async close(opts: { cleanup: boolean }): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const check of [...this.#routedWaiters]) check();
     const settings = this.#settings;
     if (!opts.cleanup || !settings) return;
     await this.#runner.run(["nft", "-f", "-"], { stdin: renderDelete() });
@@ -173,6 +219,8 @@ export class LinuxDataplane implements Dataplane {
     this.#routes.clear();
     this.#nftText = undefined;
     this.#rulesKey = undefined;
+    this.#liveRules = undefined;
+    this.#connected = undefined;
     this.#log("info", "linux dataplane removed its table, rules and routes", { tables: [...tables] });
   }
 

@@ -35,7 +35,7 @@ export function createLinuxPlatform(opts: LinuxPlatformOptions = {}): Platform {
   const log = toLogFn(opts.log);
   const runner = createRunner({ netns: opts.netns });
   const dataplane = new LinuxDataplane(runner, log);
-  const probes = new LinuxProbes(runner, () => dataplane.settings ?? opts.settings, log);
+  const probes = new LinuxProbes(runner, () => dataplane.settings ?? opts.settings, log, (index) => dataplane.whenRouted(index));
   const links = new LinuxLinks(runner, log);
   const exec = new LinuxExec(runner);
   return {

@@ -18,18 +18,46 @@ export function monitorDevice(line: string): string | undefined {
   return m?.[1];
 }
 
+/** A `ip -o monitor link` line ("3: eth1: <FLAGS> …"), as opposed to address and route lines. */
+export function isLinkLine(line: string): boolean {
+  return /^(?:Deleted )?\d+: [^:\s]+(?:@\S+)?: </.test(line);
+}
+
 interface L3 {
   address?: string;
   gateway?: string;
 }
 
+/** Deno without --allow-all refuses every read under /sys and /proc ("Requires all access"). */
+export class SysfsDenied extends Error {}
+
 async function sys(dev: string, file: string): Promise<string | undefined> {
   try {
     return (await readFile(`/sys/class/net/${dev}/${file}`, "utf8")).trim();
-  } catch {
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (e?.name === "NotCapable" || e?.name === "PermissionDenied" || /Requires (all|read) access/.test(e?.message ?? "")) {
+      throw new SysfsDenied(e.message);
+    }
     return undefined;
   }
 }
+
+type IpLink = { ifname?: string; operstate?: string; flags?: string[]; stats64?: { rx: { bytes: number; packets: number }; tx: { bytes: number; packets: number } } };
+
+function fromIp(dev: string, j: IpLink | undefined): LinkInfo {
+  if (!j) return absent(dev);
+  const flags = j.flags ?? [];
+  return {
+    device: dev, present: true, operstate: (j.operstate ?? "unknown").toLowerCase(),
+    carrier: flags.includes("LOWER_UP") && !flags.includes("NO-CARRIER"),
+    rxBytes: j.stats64?.rx.bytes ?? 0, txBytes: j.stats64?.tx.bytes ?? 0,
+    rxPackets: j.stats64?.rx.packets ?? 0, txPackets: j.stats64?.tx.packets ?? 0,
+  };
+}
+
+/** How long one `ip -s -json link show` answers every device's get() (the fork path only). */
+export const IP_LINK_TTL_MS = 40;
 
 export class LinuxLinks implements Links {
   #runner: Runner;
@@ -44,11 +72,26 @@ export class LinuxLinks implements Links {
   constructor(runner: Runner, log: LogFn = () => {}) {
     this.#runner = runner;
     this.#log = log;
+    this.#sysfs = !runner.netns;
   }
+
+  /** sysfs is readable (false in a test namespace, and on Deno without --allow-all). */
+  #sysfs: boolean;
+  #all?: { at: number; links: Promise<Map<string, IpLink>> };
 
   async get(device: string): Promise<LinkInfo> {
     const dev = checkDevice(device);
-    const base = this.#runner.netns ? await this.#viaIp(dev) : await this.#viaSys(dev);
+    let base: LinkInfo | undefined;
+    if (this.#sysfs) {
+      try {
+        base = await this.#viaSys(dev);
+      } catch (err) {
+        if (!(err instanceof SysfsDenied)) throw err;
+        this.#sysfs = false;
+        this.#log("info", "sysfs is not readable (Deno without --allow-all); reading links with `ip -s -json link`", {});
+      }
+    }
+    base ??= await this.#viaIpAll(dev);
     if (!base.present) return base;
     return { ...base, ...(await this.#l3(dev)) };
   }
@@ -65,24 +108,29 @@ export class LinuxLinks implements Links {
     };
   }
 
-  async #viaIp(dev: string): Promise<LinkInfo> {
-    const r = await this.#runner.run(["ip", "-s", "-json", "link", "show", "dev", dev], { okCodes: [0, 1] });
-    if (r.code !== 0) return absent(dev);
-    const [j] = JSON.parse(r.stdout) as { operstate?: string; flags?: string[]; stats64?: { rx: { bytes: number; packets: number }; tx: { bytes: number; packets: number } } }[];
-    const flags = j?.flags ?? [];
-    return {
-      device: dev, present: true, operstate: (j?.operstate ?? "unknown").toLowerCase(),
-      carrier: flags.includes("LOWER_UP") && !flags.includes("NO-CARRIER"),
-      rxBytes: j?.stats64?.rx.bytes ?? 0, txBytes: j?.stats64?.tx.bytes ?? 0,
-      rxPackets: j?.stats64?.rx.packets ?? 0, txPackets: j?.stats64?.tx.packets ?? 0,
-    };
+  /** One `ip -s -json link show` for all devices, shared by the get() calls of IP_LINK_TTL_MS. */
+  async #viaIpAll(dev: string): Promise<LinkInfo> {
+    const now = performance.now();
+    if (!this.#all || now - this.#all.at > IP_LINK_TTL_MS) {
+      const links = this.#runner.run(["ip", "-s", "-json", "link", "show"]).then((r) => {
+        const list = JSON.parse(r.stdout || "[]") as IpLink[];
+        return new Map(list.filter((j) => j.ifname).map((j) => [(j.ifname ?? "").split("@")[0], j]));
+      });
+      this.#all = { at: now, links };
+      links.catch(() => {
+        if (this.#all?.links === links) this.#all = undefined;
+      });
+    }
+    return fromIp(dev, (await this.#all.links).get(dev));
   }
 
   async #l3(dev: string): Promise<L3> {
     const hit = this.#monitor ? this.#cache.get(dev) : undefined;
     if (hit) return hit;
-    const a = await this.#runner.run(["ip", "-4", "-json", "addr", "show", "dev", dev], { okCodes: [0, 1] });
-    const g = await this.#runner.run(["ip", "-4", "-json", "route", "show", "default", "dev", dev], { okCodes: [0, 1] });
+    const [a, g] = await Promise.all([
+      this.#runner.run(["ip", "-4", "-json", "addr", "show", "dev", dev], { okCodes: [0, 1] }),
+      this.#runner.run(["ip", "-4", "-json", "route", "show", "default", "dev", dev], { okCodes: [0, 1] }),
+    ]);
     const addrs = a.code === 0 ? (JSON.parse(a.stdout || "[]") as { addr_info?: { family?: string; local?: string; prefixlen?: number }[] }[]) : [];
     const info = addrs[0]?.addr_info?.find((x) => x.family === "inet" && x.local);
     const routes = g.code === 0 ? (JSON.parse(g.stdout || "[]") as { gateway?: string }[]) : [];
@@ -110,7 +158,10 @@ export class LinuxLinks implements Links {
       const dev = monitorDevice(line);
       if (!dev) return;
       this.#backoffMs = 500;
-      this.#cache.delete(dev);
+      this.#all = undefined; // fresh carrier for the inspection the event triggers
+      // A carrier change (a link line) keeps the address and gateway: no fork on the failover path.
+      // Address and route lines, and a vanished device, invalidate them.
+      if (!isLinkLine(line) || line.startsWith("Deleted ")) this.#cache.delete(dev);
       const ev = { device: dev, at: Date.now() };
       for (const l of this.#listeners) {
         try {

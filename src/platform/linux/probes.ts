@@ -17,15 +17,150 @@ import { markOf, markSpace } from "./marks.ts";
 import { PROBE_PORTS } from "./nft.ts";
 import { checkDevice, checkIPv4, hostOf, type Runner } from "./run.ts";
 
-/** parsePingLine turns one line of `ping -n -O -D` into a result, or undefined for other lines. */
-export function parsePingLine(line: string, target: string): { seq: number; result: EchoResult } | undefined {
+/** What one line of `ping -n -O -D` says. */
+export type PingLine =
+  | { kind: "start" }
+  | { kind: "reply"; seq: number; rttMs: number }
+  | { kind: "pending"; seq: number }
+  | { kind: "error"; seq: number; error: string };
+
+/** parsePingLine classifies one line of `ping -n -O -D`; undefined for other lines (and duplicates). */
+export function parsePingLine(line: string): PingLine | undefined {
   let m = /icmp_seq=(\d+) .*time=([\d.]+) ms/.exec(line);
-  if (m && !line.includes("(DUP!)")) return { seq: Number(m[1]), result: { target, ok: true, rttMs: Number(m[2]) } };
+  if (m) return line.includes("(DUP!)") ? undefined : { kind: "reply", seq: Number(m[1]), rttMs: Number(m[2]) };
   m = /no answer yet for icmp_seq=(\d+)/.exec(line);
-  if (m) return { seq: Number(m[1]), result: { target, ok: false, error: "timeout" } };
+  if (m) return { kind: "pending", seq: Number(m[1]) };
   m = /From \S+ icmp_seq=(\d+) (.+)$/.exec(line);
-  if (m) return { seq: Number(m[1]), result: { target, ok: false, error: m[2].trim().toLowerCase() } };
+  if (m) return { kind: "error", seq: Number(m[1]), error: m[2].trim().toLowerCase() };
+  if (/^PING \S+ /.test(line)) return { kind: "start" };
   return undefined;
+}
+
+/** The timers EchoJudge needs (real ones in production, a fake clock in tests). */
+export interface JudgeClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realClock: JudgeClock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * EchoJudge decides, in-process, when an echo counts as lost. `ping -O` only says "no answer
+ * yet" when it sends the NEXT echo (an interval later, whatever the timeout), so the judge keeps
+ * an anchor instead: seq `a` was sent at `ta`, so seq n is sent at ta + (n − a)·interval and is
+ * lost at that time + timeoutMs unless its reply came first. Replies re-anchor (N, now − rtt),
+ * "no answer yet for N" re-anchors (N + 1, now) (ping is sending N + 1 this moment), an ICMP
+ * error for N reports N lost. Every seq is reported once: a reply after its loss was reported is
+ * ignored.
+ */
+export class EchoJudge {
+  #clock: JudgeClock;
+  #target: string;
+  #intervalMs: number;
+  #timeoutMs: number;
+  #onResult: (r: EchoResult) => void;
+  #anchorSeq = 1;
+  #anchorAt: number;
+  /** The lowest seq not yet judged by the timer. */
+  #next = 1;
+  #reported = new Set<number>();
+  #timer?: unknown;
+  #stopped = false;
+
+  constructor(clock: JudgeClock, o: { target: string; intervalMs: number; timeoutMs: number }, onResult: (r: EchoResult) => void) {
+    this.#clock = clock;
+    this.#target = o.target;
+    this.#intervalMs = Math.max(1, o.intervalMs);
+    this.#timeoutMs = o.timeoutMs;
+    this.#onResult = onResult;
+    this.#anchorAt = clock.now();
+    this.#schedule();
+  }
+
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  /** sendTime is when seq n was (or will be) sent, by the current anchor. */
+  sendTime(n: number): number {
+    return this.#anchorAt + (n - this.#anchorSeq) * this.#intervalMs;
+  }
+
+  /** Feeds one output line of ping. */
+  line(text: string): void {
+    const p = parsePingLine(text);
+    if (!p || this.#stopped) return;
+    const now = this.#clock.now();
+    if (p.kind === "start") {
+      // The header is printed right before seq 1 is sent: a better anchor than the spawn time.
+      if (this.#next === 1 && this.#reported.size === 0) this.#anchor(1, now);
+      return;
+    }
+    if (p.kind === "reply") {
+      this.#report(p.seq, { target: this.#target, ok: true, rttMs: p.rttMs });
+      this.#anchor(p.seq, now - p.rttMs);
+      return;
+    }
+    if (p.kind === "pending") {
+      this.#anchor(p.seq + 1, now);
+      return;
+    }
+    this.#report(p.seq, { target: this.#target, ok: false, error: p.error });
+  }
+
+  setTimeoutMs(ms: number): void {
+    if (ms === this.#timeoutMs) return;
+    this.#timeoutMs = ms;
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #anchor(seq: number, at: number): void {
+    this.#anchorSeq = seq;
+    this.#anchorAt = at;
+    this.#schedule();
+  }
+
+  #report(seq: number, r: EchoResult): void {
+    if (this.#reported.has(seq) || seq < this.#next - 1000) return;
+    this.#reported.add(seq);
+    if (this.#reported.size > 2000) {
+      for (const s of this.#reported) if (s < this.#next - 1000) this.#reported.delete(s);
+    }
+    this.#onResult(r);
+  }
+
+  /** (Re)arms the one timer for the lowest seq still to be judged. */
+  #schedule(): void {
+    if (this.#stopped) return;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    while (this.#reported.has(this.#next)) this.#next++;
+    const due = this.sendTime(this.#next) + this.#timeoutMs;
+    this.#timer = this.#clock.setTimeout(() => this.#fire(), Math.max(0, due - this.#clock.now()));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    if (this.#stopped) return;
+    const now = this.#clock.now();
+    // Everything whose deadline passed is lost (normally one seq; several after a stall).
+    while (this.sendTime(this.#next) + this.#timeoutMs <= now + 1) {
+      const n = this.#next;
+      if (!this.#reported.has(n)) this.#report(n, { target: this.#target, ok: false, error: "timeout" });
+      this.#next = n + 1;
+    }
+    this.#schedule();
+  }
 }
 
 export function pingArgv(opts: EchoStreamOptions, mark: number | undefined): string[] {
@@ -38,48 +173,56 @@ export function pingArgv(opts: EchoStreamOptions, mark: number | undefined): str
   ];
 }
 
-class PingStream implements EchoStream {
+/** One long-lived `ping` process (restarted with backoff when it dies), judged by an EchoJudge. */
+export class PingStream implements EchoStream {
   #opts: EchoStreamOptions;
   #onResult: (r: EchoResult) => void;
   #runner: Runner;
   #mark?: number;
   #log: LogFn;
+  #clock: JudgeClock;
   #child?: ChildProcess;
+  #judge?: EchoJudge;
   #closed = false;
   #backoffMs = 500;
   #timer?: ReturnType<typeof setTimeout>;
-  #reported = new Set<number>();
 
-  constructor(runner: Runner, opts: EchoStreamOptions, mark: number | undefined, log: LogFn, onResult: (r: EchoResult) => void) {
+  constructor(
+    runner: Runner, opts: EchoStreamOptions, mark: number | undefined, log: LogFn, onResult: (r: EchoResult) => void,
+    clock: JudgeClock = realClock,
+    gate?: Promise<void>,
+  ) {
     this.#runner = runner;
     this.#opts = opts;
     this.#mark = mark;
     this.#log = log;
     this.#onResult = onResult;
-    this.#start();
+    this.#clock = clock;
+    if (gate) void gate.then(() => this.#child || this.#start());
+    else this.#start();
   }
 
   #start(): void {
     if (this.#closed) return;
     const child = this.#runner.spawn(pingArgv(this.#opts, this.#mark));
     this.#child = child;
-    this.#reported.clear();
+    this.#judge?.stop();
+    const judge = new EchoJudge(this.#clock, this.#opts, (r) => {
+      if (this.#child !== child || this.#closed) return;
+      if (r.ok) this.#backoffMs = 500;
+      this.#onResult(r);
+    });
+    this.#judge = judge;
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-500);
     });
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const p = parsePingLine(line, this.#opts.target);
-      if (!p || this.#reported.has(p.seq)) return; // a late reply after "no answer yet" counts once
-      this.#reported.add(p.seq);
-      if (this.#reported.size > 1000) this.#reported.delete(this.#reported.values().next().value as number);
-      if (p.result.ok) this.#backoffMs = 500;
-      this.#onResult(p.result);
-    });
+    createInterface({ input: child.stdout! }).on("line", (line) => judge.line(line));
     child.on("error", (e) => {
       stderr += e.message;
     });
     child.on("close", (code) => {
+      judge.stop();
       if (this.#child !== child || this.#closed) return;
       this.#child = undefined;
       const why = stderr.trim().split("\n").pop() || `ping exited with ${code}`;
@@ -95,13 +238,22 @@ class PingStream implements EchoStream {
     this.#opts = { ...this.#opts, intervalMs: ms };
     const old = this.#child;
     this.#child = undefined;
+    this.#judge?.stop();
     old?.kill("SIGTERM");
     this.#start();
+  }
+
+  /** Changes the loss deadline of the running stream (no restart; the next `-W` uses it too). */
+  setTimeoutMs(ms: number): void {
+    if (ms === this.#opts.timeoutMs) return;
+    this.#opts = { ...this.#opts, timeoutMs: ms };
+    this.#judge?.setTimeoutMs(ms);
   }
 
   close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    this.#judge?.stop();
     const child = this.#child;
     this.#child = undefined;
     if (!child || child.exitCode !== null) return Promise.resolve();
@@ -117,23 +269,32 @@ export class LinuxProbes implements Probes {
   #runner: Runner;
   #settings: () => RoutingSettings | undefined;
   #log: LogFn;
+  #routed: (index: number) => Promise<void> | undefined;
   #streams = new Set<PingStream>();
 
-  /** `settings` yields the routing settings in force (from dataplane.init) for the uplink marks. */
-  constructor(runner: Runner, settings: () => RoutingSettings | undefined, log: LogFn = () => {}) {
+  /**
+   * `settings` yields the routing settings in force (from dataplane.init) for the uplink marks;
+   * `routed` (optional) delays a probe until the uplink's routing table is installed.
+   */
+  constructor(
+    runner: Runner, settings: () => RoutingSettings | undefined, log: LogFn = () => {},
+    routed: (index: number) => Promise<void> | undefined = () => undefined,
+  ) {
     this.#runner = runner;
     this.#settings = settings;
     this.#log = log;
+    this.#routed = routed;
   }
 
   echo(opts: EchoStreamOptions, onResult: (r: EchoResult) => void): EchoStream {
     const settings = this.#settings();
     if (!settings) this.#log("warning", "echo probe started before dataplane.init: no fwmark, only the device binding", { device: opts.binding.device });
     const mark = settings ? markOf(markSpace(settings.markMask), opts.binding.index) : undefined;
-    const s = new PingStream(this.#runner, opts, mark, this.#log, onResult);
+    const s = new PingStream(this.#runner, opts, mark, this.#log, onResult, realClock, this.#routed(opts.binding.index));
     this.#streams.add(s);
     return {
       setIntervalMs: (ms) => s.setIntervalMs(ms),
+      setTimeoutMs: (ms) => s.setTimeoutMs(ms),
       close: () => {
         this.#streams.delete(s);
         return s.close();
@@ -144,6 +305,9 @@ export class LinuxProbes implements Probes {
   async http(req: HttpProbeRequest, signal: AbortSignal): Promise<HttpProbeResult> {
     if (!req.binding.address) return { ok: false, error: "uplink has no address" };
     const localAddress = checkIPv4(hostOf(req.binding.address));
+    const denied = denoNetDenied(localAddress, req.url);
+    if (denied) return { ok: false, error: denied };
+    await this.#routed(req.binding.index);
     let last: HttpProbeResult = { ok: false, error: "no attempt" };
     for (let attempt = 0; attempt < 5; attempt++) {
       const localPort = PROBE_PORTS[0] + Math.floor(Math.random() * (PROBE_PORTS[1] - PROBE_PORTS[0] + 1));
@@ -157,6 +321,31 @@ export class LinuxProbes implements Probes {
     await Promise.all([...this.#streams].map((s) => s.close()));
     this.#streams.clear();
   }
+}
+
+type DenoPermissions = { permissions?: { querySync?(d: { name: "net"; host: string }): { state: string } } };
+
+/**
+ * Under Deno, a probe bound to an address/port the permissions do not cover would throw an
+ * uncaught NotCapable inside node:net and end the daemon: check first and report instead.
+ * The probe needs --allow-net for the uplink address (any port: PROBE_PORTS) and the URL's host:port.
+ */
+export function denoNetDenied(localAddress: string, url: string): string | undefined {
+  const perms = (globalThis as { Deno?: DenoPermissions }).Deno?.permissions;
+  if (!perms?.querySync) return undefined;
+  let target: string;
+  try {
+    const u = new URL(url);
+    target = `${u.hostname}:${u.port || (u.protocol === "https:" ? "443" : "80")}`;
+  } catch {
+    return undefined;
+  }
+  for (const host of [`${localAddress}:${PROBE_PORTS[0]}`, target]) {
+    if (perms.querySync({ name: "net", host }).state !== "granted") {
+      return `not permitted: run deno with --allow-net including ${host.startsWith(localAddress + ":") ? localAddress : host}`;
+    }
+  }
+  return undefined;
 }
 
 function httpOnce(req: HttpProbeRequest, localAddress: string, localPort: number, signal: AbortSignal): Promise<HttpProbeResult> {

@@ -1,0 +1,81 @@
+/**
+ * Idle cost of the REAL daemon (root only, not run in CI): four uplinks × three ping targets,
+ * default settings, on Node (tsx) and on Deno (the `start:linux` permission flags).
+ * Reports resident memory (VmRSS of the daemon and of its ping children) and CPU % over a
+ * window, from /proc. Also proves the Deno flags suffice: the daemon must bring all four up.
+ *
+ * Run: node --import tsx bench/linux/idle.bench.ts [seconds=60] [node,deno]
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { createRunner } from "../../src/platform/linux/run.ts";
+import { carriers, configFor, disposeDaemon, makeBed, scenarioPrerequisite, sleep, startDaemon } from "../../test/netns/daemon-harness.ts";
+import { EXTRA_TARGETS, SERVER } from "../../test/netns/testbed.ts";
+
+const missing = await scenarioPrerequisite();
+if (missing) {
+  console.log(`skipped: needs root and nft, ip, conntrack, ping (${missing})`);
+  process.exit(0);
+}
+const seconds = Number(process.argv[2] ?? 60);
+const runtimes = (process.argv[3] ?? "node,deno").split(",") as ("node" | "deno")[];
+const HZ = 100;
+const host = createRunner();
+
+async function procStat(pid: number): Promise<{ cpu: number; rssKb: number; comm: string }> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return {
+    cpu: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]), // utime + stime + waited-for children (ticks)
+    rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0),
+    comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+  };
+}
+
+async function children(pid: number): Promise<number[]> {
+  const r = await host.run(["ps", "-o", "pid=", "--ppid", String(pid)], { okCodes: [0, 1] });
+  return r.stdout.split(/\s+/).filter(Boolean).map(Number);
+}
+
+const s0 = (s: { wans: readonly { probesSent: number }[] }) => s.wans.reduce((n, w) => n + w.probesSent, 0);
+const b = await makeBed();
+try {
+  const targets = [SERVER, ...EXTRA_TARGETS.slice(0, 2)];
+  const config = configFor(b.bed, Object.fromEntries(b.bed.uplinks.map((u) => [u.name, {
+    priority: 1, tracker: { type: "tracker.ping", targets },
+  }])), { type: "mode.load-balance" });
+  for (const runtime of runtimes) {
+    const d = await startDaemon(b.bed, config, { runtime });
+    try {
+      await d.waitFor((s) => carriers(s).length === 4 && s.wans.every((w) => w.state === "up"), 30_000, "all four up");
+      await sleep(15_000); // let start-up work and the first GCs settle
+      const probes0 = s0(await d.status());
+      const kids0 = await children(d.pid);
+      if (process.env.SHOW_KIDS) console.log((await host.run(["ps", "-o", "pid,etimes,args", "--ppid", String(d.pid)])).stdout);
+      const a = await procStat(d.pid);
+      const ka = await Promise.all(kids0.map((p) => procStat(p).catch(() => undefined)));
+      const t0 = performance.now();
+      await sleep(seconds * 1000);
+      const el = (performance.now() - t0) / 1000;
+      const z = await procStat(d.pid);
+      const kz = await Promise.all(kids0.map((p) => procStat(p).catch(() => undefined)));
+      const kidCpu = kz.reduce((s, k, i) => s + (k && ka[i] ? k.cpu - ka[i]!.cpu : 0), 0);
+      const kidRss = kz.reduce((s, k) => s + (k?.rssKb ?? 0), 0);
+      const s = await d.status();
+      const probes1 = s0(s);
+      const errors = s.dataplane.error ? ` dataplane error: ${s.dataplane.error}` : "";
+      console.log(`${runtime}: daemon RSS ${(z.rssKb / 1024).toFixed(1)} MB, CPU ${((100 * (z.cpu - a.cpu)) / HZ / el).toFixed(2)} % (incl. its short-lived commands) over ${el.toFixed(0)} s; ` +
+        `${kz.length} children (${[...new Set(kz.map((k) => k?.comm))].join(",")}) RSS ${(kidRss / 1024).toFixed(1)} MB, CPU ${((100 * kidCpu) / HZ / el).toFixed(2)} %; ` +
+        `probes sent in the window ${probes1 - probes0} (${((probes1 - probes0) / el / 4).toFixed(3)}/s per uplink); ` +
+        `wans ${s.wans.map((w) => `${w.name}=${w.state}`).join(" ")}${errors}`);
+      type T = { target: string; sent: number; received: number };
+      const lost = s.wans.flatMap((w) => ((w as unknown as { targets: T[] }).targets ?? []).map((t) => `${w.name}/${t.target} ${t.received}/${t.sent}`));
+      console.log(`  ${runtime} replies/probes per target since start: ${lost.join(", ")}`);
+    } finally {
+      await disposeDaemon(d);
+    }
+  }
+} finally {
+  await b.destroy();
+}
