@@ -128,9 +128,10 @@ describe("HealthMachine", () => {
     round(m, 0, true);
     assert.equal(m.phase, "steady");
     assert.equal(m.onTraffic({ txPackets: 100, rxPackets: 100 }, 0), false);
-    assert.equal(m.onTraffic({ txPackets: 110, rxPackets: 100 }, 100), false, "tx grew; nothing back yet");
-    assert.equal(m.onTraffic({ txPackets: 120, rxPackets: 100 }, 250), false, "only 150 ms");
-    assert.equal(m.onTraffic({ txPackets: 130, rxPackets: 100 }, 300), true, "200 ms unanswered");
+    assert.equal(m.onTraffic({ txPackets: 100, rxPackets: 100 }, 100), false);
+    assert.equal(m.onTraffic({ txPackets: 110, rxPackets: 100 }, 200), false, "tx grew since 100 ms; nothing back yet");
+    assert.equal(m.onTraffic({ txPackets: 120, rxPackets: 100 }, 250), false, "at most 150 ms");
+    assert.equal(m.onTraffic({ txPackets: 130, rxPackets: 100 }, 300), true, "unanswered since the reading at 100 ms");
     assert.equal(m.phase, "suspect");
     assert.equal(m.intervalMs(10_000), 100);
   });

@@ -70,6 +70,7 @@ export class HealthMachine {
   #rx?: number;
   #unansweredSince?: number;
   #unansweredTx = 0;
+  #trafficAt?: number;
   #rxMark?: number;
   #rxAliveAt?: number;
 
@@ -138,6 +139,8 @@ export class HealthMachine {
     const rxGrew = this.#rx !== undefined && c.rxPackets > this.#rx;
     this.#tx = c.txPackets;
     this.#rx = c.rxPackets;
+    const previousAt = this.#trafficAt;
+    this.#trafficAt = at;
     if (c.rxBytes !== undefined) {
       this.#rxMark ??= c.rxBytes;
       if (c.rxBytes - this.#rxMark >= RX_EVIDENCE_BYTES || c.rxBytes < this.#rxMark) {
@@ -148,7 +151,8 @@ export class HealthMachine {
     if (!this.#cfg.passive || this.#targets.length === 0) return false;
     if (rxGrew) this.#unansweredSince = undefined;
     else if (txGrew && this.#unansweredSince === undefined) {
-      this.#unansweredSince = at;
+      // The packets left at some time since the previous reading: date them from it.
+      this.#unansweredSince = previousAt ?? at;
       this.#unansweredTx = c.txPackets - 1;
     } else if (this.#unansweredSince !== undefined && at - this.#unansweredSince > 4 * this.#cfg.suspectAfterMs) {
       // Sparse chatter (router solicitations, a lone DNS retry) is not a failing uplink: start over.
