@@ -67,6 +67,8 @@ export class Kernel {
   #stored: Stored = { doc: {}, revision: 0 };
   #plan: RoutingPlan = EMPTY_PLAN;
   #decision?: ModeDecision;
+  /** The last apply failed part-way; the next one re-applies everything. */
+  #dirty = false;
   #appliedAt?: number;
   #dataplaneError?: string;
   #flows: Record<string, FlowStats> = {};
@@ -241,7 +243,8 @@ export class Kernel {
       return;
     }
     const { plan, decision } = composed;
-    const diff = diffPlans(this.#plan, plan);
+    // After a failed apply the live state is unknown: diff against nothing, so all of it is re-applied.
+    const diff = diffPlans(this.#dirty ? EMPTY_PLAN : this.#plan, plan);
     this.#decision = decision;
     if (isEmptyDiff(diff)) return;
     const dp = this.#o.platform.dataplane;
@@ -249,7 +252,9 @@ export class Kernel {
       await dp.apply(plan, diff);
       if (plan.flush.length > 0) await dp.flush(plan.flush);
       this.#dataplaneError = undefined;
+      this.#dirty = false;
     } catch (err) {
+      this.#dirty = true;
       this.#dataplaneError = messageOf(err);
       this.#pluginError("dataplane", this.#o.platform.name, err);
       this.#retry = this.#clock.setTimeout(() => void this.replan(), RETRY_MS);
@@ -318,7 +323,7 @@ export class Kernel {
         if (routingChanged) await this.#reinitDataplane(current.doc).catch(() => {});
         // The dataplane may hold part of the new plan: re-apply the old one in full (apply is
         // idempotent and reconciles); if that fails too, the retry timer keeps trying.
-        this.#plan = EMPTY_PLAN;
+        this.#dirty = true;
         this.#decision = previousDecision;
         await this.#applyPlan(current).catch(() => {});
         throw err instanceof KernelError && err.code === "E_STORE" ? err : new ApplyError(err);
@@ -338,7 +343,7 @@ export class Kernel {
 
   async #reinitDataplane(doc: ConfigDocument): Promise<void> {
     await this.#o.platform.dataplane.close({ cleanup: true });
-    this.#plan = EMPTY_PLAN;
+    this.#dirty = true;
     await this.#o.platform.dataplane.init(settingsOf(doc));
   }
 

@@ -205,3 +205,27 @@ describe("Kernel overrides and events", () => {
     await rig.kernel.shutdown({ cleanup: true });
   });
 });
+
+describe("Kernel after a failed apply", () => {
+  it("re-applies the whole plan at the next decision, even when the plan itself did not change", async () => {
+    const rig = makeRig({ config: fourWans() });
+    await rig.kernel.boot();
+    await advance(rig.clock, 500);
+    const dp = rig.platform.dataplane;
+    const apply = dp.apply.bind(dp);
+    const seen: string[] = [];
+    let fail = true;
+    dp.apply = (plan, diff) => {
+      seen.push(`${plan.carriers.map((c) => c.wan)} +${diff.added.length}`);
+      return fail ? Promise.reject(new Error("nft: table busy")) : apply(plan, diff);
+    };
+    await rig.kernel.setOverride("ethernet", "down");
+    assert.equal(rig.kernel.status().dataplane.error, "nft: table busy");
+    await rig.kernel.setOverride("ethernet", undefined);
+    fail = false;
+    await advance(rig.clock, 5_100, 100);
+    assert.deepEqual(seen.slice(-1), ["ethernet +4"], "the retry re-applies every uplink, not an empty diff");
+    assert.equal(rig.kernel.status().dataplane.error, undefined);
+    await rig.kernel.shutdown({ cleanup: true });
+  });
+});
