@@ -37,8 +37,40 @@ try {
       ].join("\n"));
     }
     const t0 = performance.now();
-    await sleep(seconds * 1000);
+    // Watch the phases while idle: every change (with the WAN's reason) is printed, since an
+    // idle uplink that drops into fast probing costs many times its steady probes.
+    const phases = new Map<string, string>();
+    type T = { target: string; sent: number; received: number };
+    const lostOf = (w: unknown) => ((w as { targets?: T[] }).targets ?? []).reduce((n, t) => n + t.sent - t.received, 0);
+    const lost = new Map<string, number>();
+    const changes: string[] = [];
+    let fastMs = 0;
+    let last = performance.now();
+    while (performance.now() - t0 < seconds * 1000) {
+      const s = await d.status().catch(() => undefined);
+      const at = performance.now();
+      for (const w of s?.wans ?? []) {
+        const before = phases.get(w.name);
+        if (before && before !== "steady") fastMs += at - last;
+        const lostNow = lostOf(w);
+        const lostMore = lostNow - (lost.get(w.name) ?? lostNow);
+        lost.set(w.name, lostNow);
+        if (before !== undefined && before !== w.phase) {
+          // The machine does not say why it suspects: a lost probe shows in the target counts,
+          // otherwise it was the passive check (packets left the device, nothing came back).
+          const why = w.phase === "steady" ? "" : lostMore > 0 ? `, ${lostMore} probe(s) lost` : ", no probe lost: passive (unanswered traffic)";
+          const line = `${((at - t0) / 1000).toFixed(1).padStart(6)} s ${w.name} ${before} → ${w.phase} (${w.state}: ${w.reason}${why})`;
+          changes.push(line);
+          if (process.env.SHOW_PHASES) console.log(line);
+        }
+        phases.set(w.name, w.phase);
+      }
+      last = at;
+      await sleep(250);
+    }
     const el = (performance.now() - t0) / 1000;
+    console.log(`${changes.length} phase changes while idle (status polled every 250 ms); time outside "steady": ${(fastMs / 1000).toFixed(1)} uplink-seconds`);
+    for (const c of changes.slice(0, 40)) console.log(`  ${c}`);
     const s = await d.status();
     console.log(`window ${el.toFixed(0)} s, ${targets.length} target(s) per uplink, default settings; states ${s.wans.map((w) => `${w.name}=${w.state}/${w.phase}`).join(" ")}`);
     for (const u of b.bed.uplinks) {

@@ -76,7 +76,9 @@ const scenarios = (b: () => Bed) => {
       await b().setCarrier("ethernet", false);
       const ms = await firstVia(b(), "repeater", t0, 3000);
       log(`carrier loss: first new connection via the backup after ${ms.toFixed(0)} ms`);
-      const s = await dd.waitFor((x) => stateOf(x, "ethernet") === "down", 2000, "ethernet down");
+      // The status shows the WAN's state at once and the plan once apply + flush returned (the
+      // new rules are live before that: the connection above already went out the backup).
+      const s = await dd.waitFor((x) => stateOf(x, "ethernet") === "down" && carriers(x).join() === "repeater", 2000, "ethernet down, repeater carrying");
       assert.match(s.wans.find((w) => w.name === "ethernet")!.reason, /carrier/);
       assert.deepEqual(carriers(s), ["repeater"]);
       await b().setCarrier("ethernet", true);

@@ -1,7 +1,8 @@
 /**
  * Renders the complete `table inet multiwan` for a routing plan: a pure function whose
  * output is loaded with one `nft -f -` batch (create + delete + define = atomic replace,
- * idempotent, adopts a table left by a crash). No other table is touched.
+ * idempotent, adopts a table left by a crash; or, when only rules change, flush + define =
+ * atomic in-place update that keeps the counters). No other table is touched.
  *
  * Classification (prerouting for LAN, `type route` output for the router itself):
  * already marked → leave alone (probes set SO_MARK); ct mark → restore; arriving on an
@@ -25,6 +26,22 @@ export const BUILTIN_BYPASS: readonly string[] = ["127.0.0.0/8", "169.254.0.0/16
 export interface RenderOptions {
   /** Connected IPv4 networks of the router (CIDR), added to the bypass set. */
   readonly connected?: readonly string[];
+  /**
+   * Update the live table in place instead of replacing it: flush its rules and the bypass
+   * set, then declare everything again, in the same atomic batch. Chains, hooks and named
+   * counters stay (counters keep counting, no hook is re-registered). Only valid when the live
+   * table declares the same objects ({@link skeletonOf} unchanged since a full load); the
+   * batch fails as a whole when the table is missing.
+   */
+  readonly inPlace?: boolean;
+}
+
+/**
+ * What decides which objects (chains, counters and their comments) the table declares: the
+ * uplinks' indexes and names. The rest of the declarations is the same for every plan.
+ */
+export function skeletonOf(plan: RoutingPlan): string {
+  return sortedUplinks(plan).map((u) => `${u.index}:${u.name}`).join(",");
 }
 
 /** Uplinks of the plan sorted by index (stable output). */
@@ -72,8 +89,13 @@ export function renderRuleset(plan: RoutingPlan, settings: RoutingSettings, opts
   const bypass = [...BUILTIN_BYPASS, ...settings.bypass, ...(opts.connected ?? [])].map(checkCidr);
   const out: string[] = [];
   const o = (line: string) => out.push(line);
-  o(`table inet ${TABLE} {}`);
-  o(`delete table inet ${TABLE}`);
+  if (opts.inPlace) {
+    o(`flush table inet ${TABLE}`);
+    o(`flush set inet ${TABLE} bypass4`);
+  } else {
+    o(`table inet ${TABLE} {}`);
+    o(`delete table inet ${TABLE}`);
+  }
   o(`table inet ${TABLE} {`);
   o(`  set bypass4 { type ipv4_addr; flags interval; auto-merge; elements = { ${[...new Set(bypass)].join(", ")} } }`);
   const restore: string[] = [`${hex(space.bypass)} : goto restore_bypass`];
