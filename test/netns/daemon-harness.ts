@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CHILD_ENV, createRunner } from "../../src/platform/linux/run.ts";
 import { FlowDriver, type FlowAnswer } from "./flow-driver.ts";
-import { createTestbed, SERVER, SERVER_PORT, type Testbed, type TestUplink } from "./testbed.ts";
+import { createTestbed, SERVER, SERVER_PORT, type Testbed, type TestUplink, waitReady } from "./testbed.ts";
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -37,19 +37,6 @@ export async function scenarioPrerequisite(): Promise<string | undefined> {
   return undefined;
 }
 
-/** Waits for a child to print "ready". */
-function waitReady(child: ChildProcess, timeoutMs = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error("server not ready")), timeoutMs);
-    child.stdout!.on("data", (d: Buffer) => {
-      if (d.toString().includes("ready")) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    child.once("exit", (c) => reject(new Error(`server exited ${c}`)));
-  });
-}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -10,26 +10,13 @@ import type { PlanUplink } from "../../src/plan.ts";
 import type { RoutingSettings } from "../../src/platform.ts";
 import { LinuxDataplane } from "../../src/platform/linux/dataplane.ts";
 import { createRunner } from "../../src/platform/linux/run.ts";
-import { createTestbed, SERVER, SERVER_PORT, type Testbed } from "./testbed.ts";
+import { createTestbed, SERVER, SERVER_PORT, type Testbed, waitReady } from "./testbed.ts";
 import { FlowDriver } from "./flow-driver.ts";
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 export const TEST_SETTINGS: RoutingSettings = { markMask: 0x3f00, rulePriority: 1000, tableBase: 200, bypass: [] };
 
-/** Waits for a child to print "ready". */
-function waitReady(child: import("node:child_process").ChildProcess, timeoutMs = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error("server not ready")), timeoutMs);
-    child.stdout!.on("data", (d: Buffer) => {
-      if (d.toString().includes("ready")) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    child.once("exit", (c) => reject(new Error(`server exited ${c}`)));
-  });
-}
 
 export interface LinuxHarness extends DataplaneHarness {
   readonly bed: Testbed;

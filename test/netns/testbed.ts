@@ -180,3 +180,17 @@ export async function createTestbed(): Promise<Testbed> {
 export function routerRunner(bed: Testbed): Runner {
   return createRunner({ netns: bed.router });
 }
+
+/** Waits for a child to print "ready". */
+export function waitReady(child: import("node:child_process").ChildProcess, timeoutMs = 20_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("server not ready")), timeoutMs);
+    child.stdout!.on("data", (d: Buffer) => {
+      if (d.toString().includes("ready")) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    child.once("exit", (c) => reject(new Error(`server exited ${c}`)));
+  });
+}
