@@ -250,19 +250,21 @@ export class Kernel {
     const dp = this.#o.platform.dataplane;
     try {
       await dp.apply(plan, diff);
-      if (plan.flush.length > 0) await dp.flush(plan.flush);
-      this.#dataplaneError = undefined;
-      this.#dirty = false;
     } catch (err) {
       this.#dirty = true;
-      this.#dataplaneError = messageOf(err);
-      this.#pluginError("dataplane", this.#o.platform.name, err);
-      this.#retry = this.#clock.setTimeout(() => void this.replan(), RETRY_MS);
+      this.#dataplaneFailed(err);
       throw err;
     }
+    // The new rules are live: the plan in force (and in status) is the new one from here on.
+    this.#dirty = false;
+    this.#dataplaneError = undefined;
     const before = this.#plan;
     this.#plan = { ...plan, flush: [] };
     this.#appliedAt = this.#clock.now();
+    if (plan.flush.length > 0) {
+      // Moving existing flows is a follow-up: if it fails they stay where they are, the plan stands.
+      await dp.flush(plan.flush).catch((err) => this.#dataplaneFailed(err));
+    }
     if (diff.carriersChanged) {
       const was = new Set(before.carriers.map((c) => c.wan));
       if (before.carriers.length > 0 && plan.carriers.some((c) => !was.has(c.wan))) this.#failovers++;
@@ -273,6 +275,12 @@ export class Kernel {
         flushed: [...plan.flush],
       });
     }
+  }
+
+  #dataplaneFailed(err: unknown): void {
+    this.#dataplaneError = messageOf(err);
+    this.#pluginError("dataplane", this.#o.platform.name, err);
+    this.#retry = this.#clock.setTimeout(() => void this.replan(), RETRY_MS);
   }
 
   async #refreshFlows(): Promise<void> {

@@ -297,6 +297,7 @@ const scenarios = (b: () => Bed) => {
       assert.equal(w.present, false);
       assert.match(w.reason, /missing/);
       assert.equal(s.dataplane.error, undefined);
+      await dd.waitFor(only("ethernet"), 3000, "ethernet carrying alone");
       await recreate();
       gone = false;
       await dd.waitFor(only("tethering"), 15_000, "tethering picked up again");
