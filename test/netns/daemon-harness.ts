@@ -213,7 +213,8 @@ export async function startDaemon(bed: Testbed, config: Record<string, unknown>,
   const dir = o.dir ?? await mkdtemp(join(tmpdir(), "mwt-daemon-"));
   const configFile = join(dir, "config.json");
   await writeFile(configFile, JSON.stringify(config, null, 2));
-  const port = o.port ?? 20_000 + Math.floor(Math.random() * 20_000);
+  // Below the ephemeral range (32768+), so a client socket in the namespace never holds it.
+  const port = o.port ?? 10_000 + Math.floor(Math.random() * 20_000);
   const token = randomBytes(24).toString("base64url");
   const listen = `127.0.0.1:${port}`;
   const args = ["--dataplane", "linux", "--config", configFile, "--state-dir", dir, "--listen", listen];
