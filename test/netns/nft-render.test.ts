@@ -8,7 +8,7 @@ import { desiredRules, ruleArgs, ruleKey, parseRule } from "../../src/platform/l
 import { markSpace } from "../../src/platform/linux/marks.ts";
 import type { RoutingPlan } from "../../src/plan.ts";
 
-const settings = { markMask: 0x3f00, rulePriority: 1000, tableBase: 200, bypass: ["10.0.0.0/8"] };
+const settings = { markMask: 0x3f00, rulePriority: 1000, tableBase: 200, bypass: ["198.18.200.0/24"] };
 const up = (name: string, device: string, index: number) =>
   ({ name, device, index, gateway: `198.18.${index}.1`, address: `198.18.${index}.2/24`, nat: true, ready: true });
 const plan: RoutingPlan = {
@@ -30,7 +30,7 @@ describe("nft rendering", () => {
     assert.match(text, /^table inet multiwan \{\}\ndelete table inet multiwan\ntable inet multiwan \{/);
     assert.doesNotMatch(text, /table (ip|inet|ip6) (?!multiwan)/);
     assert.match(text, /meta mark set meta mark & 0xffffc0ff \| 0x00000100/);
-    assert.match(text, /10\.0\.0\.0\/8/);
+    assert.match(text, /198\.18\.200\.0\/24/);
   });
   it("renders the last resort when nothing carries", () => {
     const none = { ...plan, carriers: [] };
@@ -39,7 +39,7 @@ describe("nft rendering", () => {
   });
   it("rejects unsafe device names and addresses", () => {
     assert.throws(() => renderRuleset({ ...plan, uplinks: { a: { ...up("a", "eth1\"; flush ruleset", 1) } } }, settings));
-    assert.throws(() => renderRuleset(plan, { ...settings, bypass: ["1.2.3.4/33"] }));
+    assert.throws(() => renderRuleset(plan, { ...settings, bypass: ["198.18.0.1/33"] }));
   });
   it("derives reserved marks from the mask", () => {
     assert.deepEqual(markSpace(0x3f00), { mask: 0x3f00, shift: 8, maxIndex: 60, bypass: 0x3f00, unreachable: 0x3e00, blackhole: 0x3d00 });
