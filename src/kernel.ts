@@ -5,6 +5,7 @@
  * @module
  */
 import { type Clock, systemClock } from "./clock.ts";
+import { chooseBootConfig } from "./config/boot.ts";
 import { buildDocumentSchema, type DocumentSchema, type Sections } from "./config/schema.ts";
 import type { ConfigStore, Stored } from "./config/store.ts";
 import { type ConfigDocument, validateDocument } from "./config/validate.ts";
@@ -106,37 +107,14 @@ export class Kernel {
 
   /** Loads the config (falling back to the last good one, then the default) and starts everything. */
   async boot(): Promise<BootReport> {
-    const problems: string[] = [];
-    const candidates: [BootReport["source"], () => Promise<Stored | undefined>][] = [
-      ["store", () => this.#o.store.load()],
-      ["last-good", () => this.#o.store.loadLastGood()],
-      ["default", () => Promise.resolve(this.#o.defaultConfig === undefined ? undefined : { doc: this.#o.defaultConfig, revision: 0 })],
-    ];
-    for (const [source, load] of candidates) {
-      let stored: Stored | undefined;
-      try {
-        stored = await load();
-      } catch (err) {
-        problems.push(`${source}: ${messageOf(err)}`);
-        continue;
-      }
-      if (!stored) continue;
-      const v = validateDocument(this.schema, stored.doc);
-      if (!v.ok) {
-        problems.push(`${source}: ${v.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
-        continue;
-      }
-      if (source !== "store") {
-        for (const p of problems) this.#log.error("config rejected at boot: {problem}", { problem: p });
-        stored = { doc: stored.doc, revision: Math.max(stored.revision, 1) };
-        if (source === "default" && problems.length === 0) await this.#o.store.save(stored);
-      }
-      await this.#start(v.value, stored);
-      await this.#o.store.saveLastGood(stored).catch((err) => this.#log.warn("{e}", { e: messageOf(err) }));
-      return { source, revision: stored.revision, problems };
-    }
-    throw new ConfigError([], `No usable config: ${problems.join(" | ") || "the store is empty and there is no default"}`);
+    const { source, stored, value, problems } = await chooseBootConfig(this.#o.store, this.schema, this.#o.defaultConfig);
+    for (const p of problems) this.#log.error("config rejected at boot: {problem}", { problem: p });
+    if (source === "default" && problems.length === 0) await this.#o.store.save(stored);
+    await this.#start(value, stored);
+    await this.#o.store.saveLastGood(stored).catch((err) => this.#log.warn("{e}", { e: messageOf(err) }));
+    return { source, revision: stored.revision, problems };
   }
+
 
   async #start(doc: ConfigDocument, stored: Stored): Promise<void> {
     await this.#o.onLogSettings?.(doc.log);

@@ -1,0 +1,50 @@
+/**
+ * chooseBootConfig picks the document the daemon boots with: the stored one, else the last
+ * good copy, else the default, collecting why each earlier candidate was refused.
+ * @module
+ */
+import { ConfigError, messageOf } from "../errors.ts";
+import type { DocumentSchema } from "./schema.ts";
+import type { ConfigStore, Stored } from "./store.ts";
+import { type ConfigDocument, validateDocument } from "./validate.ts";
+
+export interface BootChoice {
+  readonly source: "store" | "last-good" | "default";
+  /** As stored; a fallback gets revision ≥ 1. */
+  readonly stored: Stored;
+  /** Validated, defaults filled in. */
+  readonly value: ConfigDocument;
+  /** Why earlier candidates were refused, e.g. "store: wans: Invalid type". */
+  readonly problems: readonly string[];
+}
+
+export async function chooseBootConfig(
+  store: ConfigStore,
+  schema: DocumentSchema,
+  defaultConfig: unknown,
+): Promise<BootChoice> {
+  const problems: string[] = [];
+  const candidates: [BootChoice["source"], () => Promise<Stored | undefined>][] = [
+    ["store", () => store.load()],
+    ["last-good", () => store.loadLastGood()],
+    ["default", () => Promise.resolve(defaultConfig === undefined ? undefined : { doc: defaultConfig, revision: 0 })],
+  ];
+  for (const [source, load] of candidates) {
+    let stored: Stored | undefined;
+    try {
+      stored = await load();
+    } catch (err) {
+      problems.push(`${source}: ${messageOf(err)}`);
+      continue;
+    }
+    if (!stored) continue;
+    const v = validateDocument(schema, stored.doc);
+    if (!v.ok) {
+      problems.push(`${source}: ${v.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+      continue;
+    }
+    if (source !== "store") stored = { doc: stored.doc, revision: Math.max(stored.revision, 1) };
+    return { source, stored, value: v.value, problems };
+  }
+  throw new ConfigError([], `No usable config: ${problems.join(" | ") || "the store is empty and there is no default"}`);
+}
