@@ -362,10 +362,7 @@ export class Kernel {
     });
   }
 
-  /** Refreshes the flow figures now (tests, and before a status read that must be exact). */
-  refreshFlows(): Promise<void> {
-    return this.#refreshFlows();
-  }
+
 
   /** Stops every instance; with `cleanup` the dataplane removes what it added. */
   async shutdown(opts: { cleanup: boolean }): Promise<void> {

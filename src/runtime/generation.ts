@@ -15,8 +15,6 @@ import type { Registry } from "../registry.ts";
 import { startInstance, stopInstance } from "./lifecycle.ts";
 import { WanRuntime } from "./wan-runtime.ts";
 
-export type { WanEntry };
-
 export interface GenerationDeps {
   readonly registry: Registry;
   readonly platform: PluginPlatform;

@@ -48,11 +48,10 @@ export class SimDataplane implements Dataplane {
     return Promise.resolve();
   }
 
-  apply(plan: RoutingPlan, diff: PlanDiff): Promise<void> {
+  apply(plan: RoutingPlan, _diff: PlanDiff): Promise<void> {
     const same = JSON.stringify({ ...this.#plan, flush: [] }) === JSON.stringify({ ...plan, flush: [] });
     this.#plan = plan;
     if (!same) this.ops.push(`apply ${plan.carriers.map((c) => `${c.wan}:${c.weight}`).join(",") || plan.lastResort}`);
-    void diff;
     return Promise.resolve();
   }
 
