@@ -362,8 +362,6 @@ export class Kernel {
     });
   }
 
-
-
   /** Stops every instance; with `cleanup` the dataplane removes what it added. */
   async shutdown(opts: { cleanup: boolean }): Promise<void> {
     if (this.#closed) return;
