@@ -342,9 +342,12 @@ export class Kernel {
     await this.replan();
   }
 
-  /** status returns the snapshot the API serves; flow figures are refreshed lazily, at most every 2 s. */
-  status(): StatusSnapshot {
-    if (this.#clock.now() - this.#flowsAt >= FLOWS_REFRESH_MS) {
+  /**
+   * status returns the snapshot the API serves; flow figures are refreshed lazily, at most every 2 s.
+   * With `flows: false` the last flow figures are reused and nothing is refreshed (samplers).
+   */
+  status(opts: { flows?: boolean } = {}): StatusSnapshot {
+    if (opts.flows !== false && this.#clock.now() - this.#flowsAt >= FLOWS_REFRESH_MS) {
       this.#flowsAt = this.#clock.now();
       void this.#refreshFlows();
     }
