@@ -3,6 +3,7 @@
  * fsync, rename, fsync of the folder), a last good copy, and a revision number.
  * @module
  */
+import { randomBytes } from "node:crypto";
 import { open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { StoreError } from "../errors.ts";
@@ -48,16 +49,29 @@ export function deserialise(text: string, location: string): Stored {
   return { doc, revision: Number.isInteger(revision) ? revision as number : 0 };
 }
 
+let tmpCounter = 0;
+
+/** tempNameFor names a writer's temp file: pid, a counter and random bits, so two writes never share one. */
+export function tempNameFor(path: string): string {
+  tmpCounter = (tmpCounter + 1) % Number.MAX_SAFE_INTEGER;
+  const unique = `${process.pid}.${tmpCounter}.${randomBytes(6).toString("hex")}`;
+  return join(dirname(path), `.${basename(path)}.${unique}.tmp`);
+}
+
 /** writeFileAtomic writes `text` so that readers see the old or the new content, never a mix. */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fh = await open(tmp, "w", 0o600);
+  const tmp = tempNameFor(path);
+  // "wx": never open a file another writer created; the name is unique, so this only guards bugs.
+  const fh = await open(tmp, "wx", 0o600);
   try {
     await fh.writeFile(text);
     await fh.sync();
-  } finally {
-    await fh.close();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw err;
   }
+  await fh.close();
   try {
     await rename(tmp, path);
   } catch (err) {

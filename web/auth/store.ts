@@ -1,6 +1,8 @@
 /**
  * The credential store: the admin password hash and the API tokens, kept hashed in a
- * state-dir file (`auth.json`, mode 0600), never in the config document.
+ * state-dir file (`auth.json`, mode 0600), never in the config document. Saves are
+ * serialised and atomic, each followed by a last good copy (`auth.json.last-good`) that
+ * `load()` falls back to, saying why, when the file is unreadable.
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
@@ -28,6 +30,38 @@ interface AuthFile {
   tokens: TokenRecord[];
 }
 
+/** What `load()` found: which file it used and why an earlier one was refused. */
+export interface AuthLoadReport {
+  readonly source: "file" | "last-good" | "empty";
+  readonly problems: readonly string[];
+}
+
+/** parseAuthFile reads the file's text; throws a plain message when it is not an auth file. */
+function parseAuthFile(text: string): AuthFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`not valid JSON (${(err as Error).message.slice(0, 80)})`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not a JSON object");
+  const p = parsed as Partial<AuthFile>;
+  if (p.tokens !== undefined && !Array.isArray(p.tokens)) throw new Error("tokens is not an array");
+  return {
+    password: typeof p.password === "string" && PASSWORD_HASH.test(p.password) ? p.password : undefined,
+    tokens: (p.tokens ?? []).filter((t) => typeof t?.hash === "string" && typeof t?.id === "string"),
+  };
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
 const TOKEN = /^mwt_([A-Za-z0-9_-]{8})_([A-Za-z0-9_-]{43})$/;
 
 function sha256(text: string): Buffer {
@@ -40,31 +74,72 @@ export class AuthStore {
   #data: AuthFile = { tokens: [] };
   #envToken?: Buffer;
   #lastUsed = new Map<string, number>();
+  /** The tail of the save queue: each change is written after the previous one. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: { path?: string; adminToken?: string } = {}) {
     this.#path = opts.path;
     if (opts.adminToken) this.#envToken = sha256(opts.adminToken);
   }
 
-  /** load reads the file; a missing file is an empty store. */
-  async load(): Promise<void> {
-    if (!this.#path) return;
-    let text: string;
-    try {
-      text = await readFile(this.#path, "utf8");
-    } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT") return;
-      throw err;
+  /**
+   * load reads the file, else its last good copy (a missing file is an empty store).
+   * Throws when neither is usable, rather than starting with no credentials.
+   */
+  async load(): Promise<AuthLoadReport> {
+    if (!this.#path) return { source: "empty", problems: [] };
+    const problems: string[] = [];
+    const candidates = [["file", this.#path], ["last-good", `${this.#path}.last-good`]] as const;
+    let missing = 0;
+    for (const [source, path] of candidates) {
+      let text: string | undefined;
+      try {
+        text = await readText(path);
+      } catch (err) {
+        problems.push(`${path}: ${(err as Error).message}`);
+        continue;
+      }
+      if (text === undefined) {
+        missing++;
+        continue;
+      }
+      try {
+        this.#data = parseAuthFile(text);
+      } catch (err) {
+        problems.push(`${path}: ${(err as Error).message}`);
+        continue;
+      }
+      if (source === "last-good") await this.#write(this.#data); // repair the file from the copy
+      return { source, problems };
     }
-    const parsed = JSON.parse(text) as Partial<AuthFile>;
-    this.#data = {
-      password: typeof parsed.password === "string" && PASSWORD_HASH.test(parsed.password) ? parsed.password : undefined,
-      tokens: Array.isArray(parsed.tokens) ? parsed.tokens.filter((t) => typeof t?.hash === "string") : [],
-    };
+    if (missing === candidates.length) return { source: "empty", problems };
+    if (problems.length === 0) return { source: "empty", problems };
+    throw new Error(`Cannot read the credentials: ${problems.join("; ")}`);
   }
 
-  async #save(): Promise<void> {
-    if (this.#path) await writeFileAtomic(this.#path, JSON.stringify(this.#data, null, 2) + "\n");
+  /** #write stores `data` atomically, then the last good copy. */
+  async #write(data: AuthFile): Promise<void> {
+    if (!this.#path) return;
+    const text = JSON.stringify(data, null, 2) + "\n";
+    await writeFileAtomic(this.#path, text);
+    await writeFileAtomic(`${this.#path}.last-good`, text);
+  }
+
+  /**
+   * #change runs one change after the previous one is saved: `fn` edits a copy, the copy is
+   * written, and only then does it replace the data in memory. A failed save changes nothing.
+   */
+  #change<T>(fn: (draft: AuthFile) => T): Promise<T> {
+    const run = async () => {
+      const draft: AuthFile = structuredClone(this.#data);
+      const result = fn(draft);
+      await this.#write(draft);
+      this.#data = draft;
+      return result;
+    };
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => {});
+    return next;
   }
 
   get hasPassword(): boolean {
@@ -72,8 +147,10 @@ export class AuthStore {
   }
 
   async setPassword(password: string): Promise<void> {
-    this.#data.password = await hashPassword(password);
-    await this.#save();
+    const hash = await hashPassword(password);
+    await this.#change((d) => {
+      d.password = hash;
+    });
   }
 
   /** checkPassword verifies against `override` (the config's hash) or the stored hash. */
@@ -93,8 +170,7 @@ export class AuthStore {
       createdAt: new Date(now).toISOString(),
       hash: sha256(token).toString("hex"),
     };
-    this.#data.tokens.push(record);
-    await this.#save();
+    await this.#change((d) => d.tokens.push(record));
     return { ...this.#info(record), token };
   }
 
@@ -114,12 +190,12 @@ export class AuthStore {
   }
 
   /** revokeToken removes a token; false when no token has that id. */
-  async revokeToken(id: string): Promise<boolean> {
-    const before = this.#data.tokens.length;
-    this.#data.tokens = this.#data.tokens.filter((t) => t.id !== id);
-    if (this.#data.tokens.length === before) return false;
-    await this.#save();
-    return true;
+  revokeToken(id: string): Promise<boolean> {
+    return this.#change((d) => {
+      const before = d.tokens.length;
+      d.tokens = d.tokens.filter((t) => t.id !== id);
+      return d.tokens.length !== before;
+    });
   }
 
   /** verifyToken returns who a bearer token is, or undefined. */
