@@ -1,8 +1,11 @@
 /**
- * Request bodies: media type check (415), size limit (413) and JSON parsing (400).
+ * Request bodies: media type check (415), size limit (413), nesting depth and JSON
+ * parsing (400). The depth is checked on the text before parsing, so no nesting can
+ * exhaust the stack of the parser or of what walks the value afterwards.
  * @module
  */
 import type { Context } from "hono";
+import { jsonDepthExceeds, MAX_DEPTH } from "../src/config/structure.ts";
 import { HttpError } from "./problem.ts";
 
 /** Default body limit in bytes: a config document is a few KiB. */
@@ -61,6 +64,11 @@ export async function readJson(
     throw new HttpError(415, "E_MEDIA_TYPE", `Send the body as ${types.join(" or ")}, not ${type || "no content type"}`);
   }
   if (text.trim() === "") throw new HttpError(400, "E_BAD_BODY", "The body is empty; a JSON value is expected");
+  if (jsonDepthExceeds(text, MAX_DEPTH)) {
+    throw new HttpError(400, "E_TOO_DEEP", `The body nests objects or arrays deeper than ${MAX_DEPTH} levels`, {
+      issues: [{ path: "$", message: `Nested deeper than ${MAX_DEPTH} levels` }],
+    });
+  }
   try {
     return JSON.parse(text);
   } catch {

@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { ConfigError, type FieldIssue } from "../errors.ts";
 import type { HealthConfig } from "../health/config.ts";
 import type { DocumentSchema, logSchema, routingSchema } from "./schema.ts";
+import { MAX_CONFIG_BYTES, structureIssues } from "./structure.ts";
 
 /** A typed entry picked by `type`; plugin keys are open-ended here, checked by the schema. */
 export interface TypedEntry {
@@ -67,7 +68,8 @@ function messageFor(issue: v.BaseIssue<unknown>): string {
   if (issue.type === "strict_object" && issue.expected === "never") {
     return `Unknown key ${issue.received}`;
   }
-  if (issue.type === "variant" && issue.path?.length) {
+  // Valibot's own wording is reworded; a message the schema chose (a plugin that failed to load) is kept.
+  if (issue.type === "variant" && issue.path?.length && issue.message.startsWith("Invalid type")) {
     return `Unknown type ${issue.received}; expected one of ${issue.expected}`;
   }
   return issue.message;
@@ -88,6 +90,9 @@ export function validateDocument(
   schema: DocumentSchema,
   doc: unknown,
 ): { ok: true; value: ConfigDocument } | { ok: false; issues: FieldIssue[] } {
+  // Reserved keys, depth and size first: valibot skips reserved record keys and recurses.
+  const structural = structureIssues(doc, { maxBytes: MAX_CONFIG_BYTES });
+  if (structural.length > 0) return { ok: false, issues: structural };
   const result = v.safeParse(schema, doc);
   if (result.success) return { ok: true, value: result.output as unknown as ConfigDocument };
   return { ok: false, issues: issuesOf(doc, result.issues) };

@@ -4,6 +4,7 @@
  * @module
  */
 import { WAN_NAME } from "../../src/config/schema.ts";
+import { RESERVED_KEYS } from "../../src/config/structure.ts";
 import * as s from "../api-schemas.ts";
 import { readJson } from "../body.ts";
 import { etagOf, field, mergePatch, writeConfig } from "../config-ops.ts";
@@ -17,6 +18,11 @@ const nameParam = { name: "name", description: "WAN name, e.g. ethernet", schema
 
 function nameOf(c: ApiContext): string {
   const name = c.req.param("name") ?? "";
+  if (RESERVED_KEYS.has(name)) {
+    throw new HttpError(400, "E_CONFIG_INVALID", `${name} cannot name a WAN`, {
+      issues: [{ path: `wans.${name}`, message: `The key ${name} is reserved` }],
+    });
+  }
   if (!WAN_NAME.test(name)) throw new HttpError(404, "E_NOT_FOUND", "No WAN has that name");
   return name;
 }
