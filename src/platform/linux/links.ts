@@ -2,7 +2,9 @@
  * Network devices: state and counters from /sys/class/net (no fork), address and gateway
  * from `ip -json` (cached while the monitor runs), change events from ONE long-lived
  * `ip -o monitor link address route` (iproute2 6.1 ignores -json for monitor).
- * In a test namespace (runner.netns) sysfs shows the wrong namespace, so `ip -s -json link` is used.
+ * Where sysfs is not readable (a test namespace via runner.netns; Deno without --allow-all)
+ * the counters come from ONE long-lived `ip -s -json -batch -` (ip-batch.ts): still no fork
+ * per read. Only if that cannot run is `ip -s -json link show` started per read.
  * @module
  */
 import type { ChildProcess } from "node:child_process";
@@ -10,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { LinkEvent, LinkInfo, Links } from "../../platform.ts";
 import type { LogFn } from "./dataplane.ts";
+import { IpBatch, type IpLink, parseLinks } from "./ip-batch.ts";
 import { checkDevice, type Runner } from "./run.ts";
 
 /** The device a monitor line is about, if any. */
@@ -53,8 +56,6 @@ function sys(dev: string, file: string): string | undefined {
   }
 }
 
-type IpLink = { ifname?: string; operstate?: string; flags?: string[]; stats64?: { rx: { bytes: number; packets: number }; tx: { bytes: number; packets: number } } };
-
 function fromIp(dev: string, j: IpLink | undefined): LinkInfo {
   if (!j) return absent(dev);
   const flags = j.flags ?? [];
@@ -66,8 +67,10 @@ function fromIp(dev: string, j: IpLink | undefined): LinkInfo {
   };
 }
 
-/** How long one `ip -s -json link show` answers every device's get() (the fork path only). */
+/** How long one `ip` reading answers every device's get() (the non-sysfs paths). */
 export const IP_LINK_TTL_MS = 40;
+/** Failed starts of the ip batch process after which reads fork `ip` each time. */
+export const BATCH_GIVE_UP = 3;
 
 export class LinuxLinks implements Links {
   #runner: Runner;
@@ -79,10 +82,24 @@ export class LinuxLinks implements Links {
   #timer?: ReturnType<typeof setTimeout>;
   #closed = false;
 
+  #batch: IpBatch;
+  #batchGaveUp = false;
+
   constructor(runner: Runner, log: LogFn = () => {}) {
     this.#runner = runner;
     this.#log = log;
     this.#sysfs = !runner.netns;
+    this.#batch = new IpBatch(runner, log);
+  }
+
+  /** How counters are read now: "sysfs", "ip-batch" (one long-lived process) or "ip-fork" (a process per read). */
+  get counterSource(): "sysfs" | "ip-batch" | "ip-fork" {
+    return this.#sysfs ? "sysfs" : this.#batchGaveUp ? "ip-fork" : "ip-batch";
+  }
+
+  /** How many `ip` batch processes were started (0 on the sysfs path). */
+  get batchStarts(): number {
+    return this.#batch.starts;
   }
 
   /** sysfs is readable (false in a test namespace, and on Deno without --allow-all). */
@@ -102,7 +119,7 @@ export class LinuxLinks implements Links {
       } catch (err) {
         if (!(err instanceof SysfsDenied)) throw err;
         this.#sysfs = false;
-        this.#log("info", "sysfs is not readable (Deno without --allow-all); reading links with `ip -s -json link`", {});
+        this.#log("info", "sysfs is not readable (Deno allows /sys only with --allow-all); reading counters from one long-lived `ip -s -json -batch -`", { why: err.message });
       }
     }
     base ??= await this.#viaIpAll(dev);
@@ -135,9 +152,7 @@ export class LinuxLinks implements Links {
     }
     const now = performance.now();
     if (!this.#all || now - this.#all.at > IP_LINK_TTL_MS) {
-      const links = this.#runner.run(["ip", "-s", "-json", "link", "show"]).then((r) => {
-        const list = JSON.parse(r.stdout || "[]") as IpLink[];
-        const map = new Map(list.filter((j) => j.ifname).map((j) => [(j.ifname ?? "").split("@")[0], j]));
+      const links = this.#readAll().then((map) => {
         this.#lastLinks = map;
         return map;
       });
@@ -147,6 +162,21 @@ export class LinuxLinks implements Links {
       });
     }
     return fromIp(dev, (await this.#all.links).get(dev));
+  }
+
+  /** All devices from the batch process; after it failed to run BATCH_GIVE_UP times, one fork per read. */
+  async #readAll(): Promise<Map<string, IpLink>> {
+    if (!this.#batchGaveUp) {
+      try {
+        return await this.#batch.links();
+      } catch (err) {
+        if (this.#batch.failures < BATCH_GIVE_UP) throw err;
+        this.#batchGaveUp = true;
+        this.#batch.close();
+        this.#log("warning", "the ip batch process keeps failing; reading counters with one `ip -s -json link show` per read", { why: (err as Error).message });
+      }
+    }
+    return parseLinks((await this.#runner.run(["ip", "-s", "-json", "link", "show"])).stdout);
   }
 
   async #l3(dev: string): Promise<L3> {
@@ -221,6 +251,7 @@ export class LinuxLinks implements Links {
     this.#closed = true;
     this.#listeners.clear();
     this.#stopMonitor();
+    this.#batch.close();
   }
 }
 

@@ -60,8 +60,8 @@ export interface Prepared {
 export interface Runner {
   /** Runs to completion; throws CommandError unless the exit code is acceptable. */
   run(argv: readonly string[], opts?: RunOptions): Promise<RunResult>;
-  /** Starts a long-lived process with piped stdout/stderr. */
-  spawn(argv: readonly string[]): ChildProcess;
+  /** Starts a long-lived process with piped stdout/stderr (and stdin with `{ stdin: true }`). */
+  spawn(argv: readonly string[], opts?: { readonly stdin?: boolean }): ChildProcess;
   /**
    * Starts a command that reads its input from stdin now, to be fed later: the fork and the
    * program's start-up happen off a latency-critical path (forking a 120 MB Node process
@@ -197,9 +197,9 @@ export function createRunner(opts: { netns?: string; defaultTimeoutMs?: number }
         },
       };
     },
-    spawn(argv) {
+    spawn(argv, spawnOpts = {}) {
       const full = [...prefix, ...argv];
-      return spawn(full[0], full.slice(1), { env: { ...CHILD_ENV }, stdio: ["ignore", "pipe", "pipe"] });
+      return spawn(full[0], full.slice(1), { env: { ...CHILD_ENV }, stdio: [spawnOpts.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
     },
   };
 }
