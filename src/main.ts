@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { apiSection } from "../web/api-schemas.ts";
 import { startApi } from "../web/app.ts";
+import type { SimControl } from "../web/sim-control.ts";
 import { systemClock } from "./clock.ts";
 import { FileConfigStore } from "./config/store.ts";
 import { messageOf } from "./errors.ts";
@@ -29,8 +30,9 @@ const USAGE = `Usage: multiwan [--dataplane sim|linux] [--listen HOST:PORT] [--c
                          else 127.0.0.1:8080; never an uplink unless named)
   --config FILE          the config document (default STATE_DIR/config.json)
   --state-dir DIR        where state is kept (default ./state)
-  --no-scenario          sim only: do not replay the demo's fault cycle (every 80 s the
-                         Ethernet uplink fails silently, recovers, loses its cable, recovers)
+  --no-scenario          sim only: do not start the preset "demo" at boot (every 80 s the
+                         Ethernet uplink fails silently, recovers, loses its cable, recovers);
+                         POST /api/v1/sim/presets/demo/start plays it later
 `;
 
 export interface Listen {
@@ -85,7 +87,9 @@ export function parseFlags(argv: string[]): Flags | "help" {
   };
 }
 
-async function makePlatform(flags: Flags): Promise<{ platform: Platform; defaultConfig?: unknown; start?: () => void }> {
+async function makePlatform(
+  flags: Flags,
+): Promise<{ platform: Platform; defaultConfig?: unknown; start?: () => void; sim?: SimControl }> {
   if (flags.dataplane === "linux") {
     const { createLinuxPlatform } = await import("./platform/linux/index.ts");
     return { platform: createLinuxPlatform({ log: logger("platform", "linux") }) };
@@ -94,14 +98,15 @@ async function makePlatform(flags: Flags): Promise<{ platform: Platform; default
   const { demoConfig, demoUplinks } = await import("./platform/sim/demo.ts");
   const platform = createSimPlatform({ clock: systemClock, uplinks: demoUplinks, seed: Date.now() });
   const client = new SimLanClient(platform.dataplane, platform.world, systemClock, { perSecond: 4 });
-  const { demoSteps, runScenario } = await import("./platform/sim/scenario.ts");
+  const { SimController } = await import("./platform/sim/control.ts");
+  const { simPresets } = await import("./platform/sim/presets.ts");
+  const say = (text: string) => logger("sim").info("preset: {text}", { text });
+  const sim = new SimController({ world: platform.world, client, clock: systemClock, presets: simPresets, say });
   const start = () => {
     client.start();
-    if (!flags.scenario) return;
-    const say = (text: string) => logger("sim").info("demo: {text}", { text });
-    runScenario(platform.world, systemClock, demoSteps("eth1", 80_000), { cycleMs: 80_000, say });
+    if (flags.scenario) sim.startPreset("demo");
   };
-  return { platform, defaultConfig: demoConfig, start };
+  return { platform, defaultConfig: demoConfig, start, sim };
 }
 
 /** main runs the daemon until SIGTERM/SIGINT. */
@@ -116,7 +121,7 @@ export async function main(argv: string[]): Promise<void> {
   await mkdir(flags.stateDir, { recursive: true });
   const registry = new Registry();
   registry.registerAll(builtinPlugins);
-  const { platform, defaultConfig, start } = await makePlatform(flags);
+  const { platform, defaultConfig, start, sim } = await makePlatform(flags);
   const kernel = new Kernel({
     registry,
     platform,
@@ -133,7 +138,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   start?.();
   const hooks = startHooks(kernel);
-  const api = await startApi(kernel, { stateDir: flags.stateDir, extraMetrics: () => hooks.metrics() });
+  const api = await startApi(kernel, { stateDir: flags.stateDir, extraMetrics: () => hooks.metrics(), sim });
   const configured = (kernel.effective?.api as { listen?: string[] } | undefined)?.listen?.map(parseListen);
   const servers: Server[] = [];
   for (const l of flags.listen ?? configured ?? [DEFAULT_LISTEN]) {
@@ -148,6 +153,7 @@ export async function main(argv: string[]): Promise<void> {
     stopping = true;
     log.info("{signal}: stopping", { signal });
     api.close();
+    sim?.close();
     hooks.close();
     await Promise.all(servers.map((s) => s.close().catch(() => {})));
     await kernel.shutdown({ cleanup: true }).catch((err) => log.error("shutdown: {e}", { e: messageOf(err) }));

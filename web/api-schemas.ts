@@ -14,6 +14,7 @@ export const apiSection = v.strictObject({
       v.regex(PASSWORD_HASH, "Expected a hash from `multiwan hash-password`"),
       v.title("Admin password hash"),
       v.description("scrypt hash; when set it replaces the password chosen at first start. Never served back."),
+      v.metadata({ writeOnly: true }),
     ),
   ),
   listen: v.optional(
@@ -128,6 +129,11 @@ export const status = v.object({
   events: v.object({ lastId: v.number() }),
 });
 
-export const principal = v.object({ kind: v.picklist(["session", "token", "env"]), role, id: v.string() });
+export const principal = v.object({
+  kind: v.picklist(["session", "token", "env"]),
+  role,
+  id: v.string(),
+  csrfToken: v.optional(v.pipe(v.string(), v.description("Sessions only: send it as X-CSRF-Token on writes"))),
+});
 
 export const overrideAction = v.picklist(["down", "up", "auto"]);

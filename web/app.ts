@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import process from "node:process";
+import { type Clock, systemClock } from "../src/clock.ts";
 import type { Kernel } from "../src/kernel.ts";
 import { logger, type Logger } from "../src/log.ts";
 import { Guard } from "./auth/guard.ts";
@@ -13,14 +14,19 @@ import { AuthStore } from "./auth/store.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
 import { field } from "./config-ops.ts";
 import { type Deps, schemaBook } from "./deps.ts";
+import { HealthHistory } from "./history.ts";
 import { HttpError, problemResponse, toHttpError } from "./problem.ts";
 import { type ApiEnv, mount, type Route } from "./router.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { configRoutes } from "./routes/config.ts";
 import { EventStreams, eventRoutes } from "./routes/events.ts";
+import { historyRoutes } from "./routes/history.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { modeRoutes } from "./routes/mode.ts";
+import { simRoutes } from "./routes/sim.ts";
 import { statusRoutes } from "./routes/status.ts";
+import type { SimControl } from "./sim-control.ts";
+import { mountPanel } from "./static.ts";
 import { wanRoutes } from "./routes/wans.ts";
 
 export interface ApiOptions {
@@ -34,6 +40,12 @@ export interface ApiOptions {
   /** SSE keep-alive period (default 15 s). */
   readonly heartbeatMs?: number;
   readonly log?: Logger;
+  /** The built panel (default `web/panel/dist/`). */
+  readonly panelDir?: string;
+  /** The simulator, on the sim dataplane only: enables `/api/v1/sim…`. */
+  readonly sim?: SimControl;
+  /** Time for the health history's sampling (default the system clock; tests pass the kernel's). */
+  readonly clock?: Clock;
 }
 
 /** The API: the Hono app, its route table, and `close()` to end open event streams. */
@@ -44,9 +56,6 @@ export interface Api {
   fetch(req: Request, env?: unknown): Response | Promise<Response>;
   close(): void;
 }
-
-const ROOT_HTML = `<!doctype html><meta charset="utf-8"><title>multiwan</title><h1>multiwan</h1>` +
-  `<p>The panel arrives soon. Meanwhile: the <a href="/docs">API docs</a>.</p>`;
 
 /** createApp builds the API over a booted kernel. */
 export function createApp(kernel: Kernel, opts: ApiOptions = {}): Api {
@@ -64,6 +73,7 @@ export function createApp(kernel: Kernel, opts: ApiOptions = {}): Api {
     extraMetrics: opts.extraMetrics,
   };
   const streams = new EventStreams(opts.heartbeatMs);
+  const history = new HealthHistory({ read: () => kernel.status({ flows: false }), clock: opts.clock ?? systemClock });
   const routes: Route[] = [];
   routes.push(
     ...statusRoutes(deps),
@@ -71,6 +81,8 @@ export function createApp(kernel: Kernel, opts: ApiOptions = {}): Api {
     ...wanRoutes(deps),
     ...modeRoutes(deps),
     ...eventRoutes(deps, streams),
+    ...historyRoutes(deps, history),
+    ...simRoutes(deps, opts.sim),
     ...authRoutes(deps),
     ...metaRoutes(deps, () => routes),
   );
@@ -83,10 +95,11 @@ export function createApp(kernel: Kernel, opts: ApiOptions = {}): Api {
     if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
   });
   mount(app, routes, guard);
-  app.get("/", (c) => c.html(ROOT_HTML));
+  mountPanel(app, { dir: opts.panelDir });
   app.notFound(async (c) => {
     const p = c.req.path;
     if (p.startsWith("/api/") || p === "/metrics") await guard.authenticate(c).catch((err) => Promise.reject(err));
+    if (!opts.sim && /^\/api\/v1\/sim(\/|$)/.test(p)) throw new HttpError(404, "E_NOT_SIM", "The simulator exists only on the sim dataplane");
     return problemResponse(c, new HttpError(404, "E_NOT_FOUND", "No such resource"));
   });
   app.onError((err, c) => {
@@ -94,7 +107,17 @@ export function createApp(kernel: Kernel, opts: ApiOptions = {}): Api {
     if (e.status >= 500) log.error("{method} {path}: {error}", { method: c.req.method, path: c.req.path, error: String(err) });
     return problemResponse(c, e);
   });
-  return { app, routes, guard, fetch: app.fetch, close: () => streams.close() };
+  history.start();
+  return {
+    app,
+    routes,
+    guard,
+    fetch: app.fetch,
+    close: () => {
+      history.close();
+      streams.close();
+    },
+  };
 }
 
 /**

@@ -82,7 +82,7 @@ export function buildOpenApi(routes: readonly Route[], d: Deps): Record<string, 
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
     servers: [{ url: "/" }],
-    tags: ["status", "plugins", "config", "wans", "mode", "events", "auth", "meta"].map((name) => ({ name })),
+    tags: ["status", "plugins", "config", "wans", "mode", "events", "auth", "sim", "meta"].map((name) => ({ name })),
     paths,
     components: {
       schemas: {

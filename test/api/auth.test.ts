@@ -99,7 +99,8 @@ describe("auth", () => {
     const { csrfToken } = await res.json();
     const jar = cookie.split(";")[0];
     const who = await r.req("GET", "/api/v1/auth/whoami", { token: false, headers: { cookie: jar } });
-    assert.deepEqual({ ...(await who.json()), id: "" }, { kind: "session", role: "admin", id: "" });
+    // whoami gives the session's CSRF token back, so a reloaded page can write again
+    assert.deepEqual({ ...(await who.json()), id: "" }, { kind: "session", role: "admin", id: "", csrfToken });
     const noCsrf = await r.req("PATCH", "/api/v1/mode", { token: false, headers: { cookie: jar }, body: { forcedRefresh: true } });
     assert.equal(noCsrf.status, 403);
     assert.equal((await noCsrf.json()).code, "E_CSRF");

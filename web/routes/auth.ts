@@ -56,10 +56,11 @@ export function authRoutes(d: Deps): Route[] {
       access: "read",
       tag: "auth",
       summary: "The caller: session or token, and its role",
+      description: "For a session, also its csrfToken, so a reloaded page can write again.",
       responses: { 200: { description: "The caller", schema: schemaOf(s.principal) } },
       handler: (c) => {
         const p = c.get("principal");
-        return c.json({ kind: p.kind, role: p.role, id: p.id });
+        return c.json({ kind: p.kind, role: p.role, id: p.id, ...(p.csrf ? { csrfToken: p.csrf } : {}) });
       },
     },
     {

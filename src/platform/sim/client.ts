@@ -26,6 +26,7 @@ export class SimLanClient {
   readonly #world: SimWorld;
   readonly #clock: Clock;
   readonly #o: Required<ClientOptions>;
+  #perSecond: number;
   #conns: Conn[] = [];
   #timer?: TimerHandle;
   #debt = 0;
@@ -39,6 +40,15 @@ export class SimLanClient {
     this.#world = world;
     this.#clock = clock;
     this.#o = { perSecond: o.perSecond ?? 5, lifetimeMs: o.lifetimeMs ?? [2_000, 60_000], tickMs: o.tickMs ?? 100 };
+    this.#perSecond = this.#o.perSecond;
+  }
+
+  /** New connections per second; may change while running. */
+  get perSecond(): number {
+    return this.#perSecond;
+  }
+  set perSecond(n: number) {
+    this.#perSecond = Math.max(0, n);
   }
 
   start(): void {
@@ -66,7 +76,7 @@ export class SimLanClient {
 
   #tick(): void {
     const now = this.#clock.now();
-    this.#debt += (this.#o.perSecond * this.#o.tickMs) / 1000;
+    this.#debt += (this.#perSecond * this.#o.tickMs) / 1000;
     for (; this.#debt >= 1; this.#debt--) this.#open();
     const current = this.#conns;
     this.#conns = [];
