@@ -1,17 +1,17 @@
 /**
  * Config writes shared by `/config`, `/wans/{name}` and `/mode`: ETag/If-Match, JSON
- * Merge Patch (RFC 7396), secret redaction, and the call into the kernel.
+ * Merge Patch (RFC 7396), secret redaction (from the schema's writeOnly marks), and the
+ * call into the kernel.
  * @module
  */
 import type { Kernel } from "../src/kernel.ts";
 import { KernelError } from "../src/errors.ts";
-import type { ApiContext } from "./router.ts";
+import type { ApiContext, JsonSchema } from "./router.ts";
 import { HttpError } from "./problem.ts";
+import { jsonSchemaOf } from "./schemas.ts";
+import { redactSecrets, restoreSecrets } from "./secrets.ts";
 
-/** What GET shows instead of a secret; writing it back keeps the stored value. */
-export const REDACTED = "<redacted>";
-/** Paths (section, key) of config values never served back. */
-const SECRETS: readonly (readonly [string, string])[] = [["api", "passwordHash"]];
+export { REDACTED } from "./secrets.ts";
 
 type Json = Record<string, unknown>;
 const isObject = (x: unknown): x is Json => !!x && typeof x === "object" && !Array.isArray(x);
@@ -49,29 +49,23 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** redact replaces secrets with {@link REDACTED}. */
-export function redact(doc: unknown): unknown {
-  if (!isObject(doc)) return doc;
-  const out = structuredClone(doc);
-  for (const [section, key] of SECRETS) {
-    const s = out[section];
-    if (isObject(s) && typeof s[key] === "string") s[key] = REDACTED;
-  }
-  return out;
+const documentSchemas = new WeakMap<object, JsonSchema>();
+
+/** documentSchemaOf is the JSON Schema of the kernel's document, converted once per schema. */
+export function documentSchemaOf(kernel: Kernel): JsonSchema {
+  let s = documentSchemas.get(kernel.schema);
+  if (!s) documentSchemas.set(kernel.schema, s = jsonSchemaOf(kernel.schema));
+  return s;
 }
 
-/** unredact puts the stored secret back where a write carries {@link REDACTED}. */
-export function unredact(doc: unknown, stored: unknown): unknown {
-  if (!isObject(doc) || !isObject(stored)) return doc;
-  for (const [section, key] of SECRETS) {
-    const s = doc[section];
-    const old = stored[section];
-    if (isObject(s) && s[key] === REDACTED) {
-      if (isObject(old) && typeof old[key] === "string") s[key] = old[key];
-      else delete s[key];
-    }
-  }
-  return doc;
+/** redact replaces every value the document's schema marks writeOnly with {@link REDACTED}. */
+export function redact(kernel: Kernel, doc: unknown): unknown {
+  return redactSecrets(doc, documentSchemaOf(kernel));
+}
+
+/** unredact puts the stored secret back wherever a write carries {@link REDACTED}. */
+export function unredact(kernel: Kernel, doc: unknown, stored: unknown): unknown {
+  return restoreSecrets(doc, stored, documentSchemaOf(kernel));
 }
 
 /** The answer to a successful write. */
@@ -92,7 +86,7 @@ export async function writeConfig(
   const { doc, revision } = kernel.config;
   const expected = ifMatch(c, revision);
   const stored = isObject(doc) ? doc : {};
-  const candidate = unredact(next(structuredClone(stored)), stored);
+  const candidate = unredact(kernel, next(structuredClone(stored)), stored);
   try {
     const r = await kernel.applyConfig(candidate, { expectRevision: revision });
     c.header("etag", etagOf(r.revision));

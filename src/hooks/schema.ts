@@ -27,6 +27,7 @@ export const scriptHookSchema = v.strictObject({
     v.maxLength(64),
     v.title("Command"),
     v.description("Program and arguments, no shell. MULTIWAN_EVENT, _WAN, _DEVICE, _STATE, _PREVIOUS, _REASON are set."),
+    v.metadata({ writeOnly: true }), // arguments often carry API keys: never served back
   ),
   timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(300_000), v.title("Timeout (ms)")), 10_000),
 });
@@ -35,7 +36,14 @@ export const webhookSchema = v.strictObject({
   name,
   on,
   wans,
-  url: v.pipe(v.string(), v.maxLength(2048), v.regex(/^https?:\/\/[^\s]+$/, "Expected an http(s) URL"), v.title("URL")),
+  url: v.pipe(
+    v.string(),
+    v.maxLength(2048),
+    v.regex(/^https?:\/\/[^\s]+$/, "Expected an http(s) URL"),
+    v.title("URL"),
+    v.description("May carry credentials (a token in the path or query): never served back."),
+    v.metadata({ writeOnly: true }),
+  ),
   timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(60_000), v.title("Timeout (ms)")), 5000),
   retries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10), v.title("Retries")), 3),
   backoffMs: v.optional(

@@ -109,7 +109,10 @@ export class AuthStore {
         problems.push(`${path}: ${(err as Error).message}`);
         continue;
       }
-      if (source === "last-good") await this.#write(this.#data); // repair the file from the copy
+      if (source === "last-good") {
+        console.error(`multiwan: using the last good credentials, because:\n  ${problems.join("\n  ")}`);
+        await this.#write(this.#data); // repair the file from the copy
+      }
       return { source, problems };
     }
     if (missing === candidates.length) return { source: "empty", problems };

@@ -43,7 +43,7 @@ export function configRoutes(d: Deps): Route[] {
         const { doc, revision } = d.kernel.config;
         c.header("etag", etagOf(revision));
         if (c.req.header("if-none-match") === etagOf(revision)) return c.body(null, 304);
-        return c.json(redact(c.req.query("effective") === "1" ? d.kernel.effective : doc) as object);
+        return c.json(redact(d.kernel, c.req.query("effective") === "1" ? d.kernel.effective : doc) as object);
       },
     },
     {
@@ -89,7 +89,7 @@ export function configRoutes(d: Deps): Route[] {
       },
       handler: async (c) => {
         const body = await readJson(c, { limit: d.bodyLimit, types: JSON_TYPES });
-        const issues = d.kernel.validate(unredact(structuredClone(body), d.kernel.config.doc));
+        const issues = d.kernel.validate(unredact(d.kernel, body, d.kernel.config.doc));
         return c.json({ valid: issues.length === 0, issues });
       },
     },

@@ -5,7 +5,7 @@
  */
 import * as s from "../api-schemas.ts";
 import { readJson } from "../body.ts";
-import { etagOf, field, mergePatch, writeConfig } from "../config-ops.ts";
+import { etagOf, field, mergePatch, redact, writeConfig } from "../config-ops.ts";
 import { type Deps, schemaOf } from "../deps.ts";
 import type { Route } from "../router.ts";
 import { ifMatchHeader, JSON_TYPES, PATCH_TYPES, writeErrors } from "./config.ts";
@@ -30,7 +30,9 @@ export function modeRoutes(d: Deps): Route[] {
       handler: (c) => {
         const { doc, revision } = d.kernel.config;
         c.header("etag", etagOf(revision));
-        return c.json({ config: field(doc, "mode"), effective: d.kernel.effective?.mode, summary: d.kernel.plan.summary });
+        const config = field(redact(d.kernel, doc), "mode");
+        const effective = field(redact(d.kernel, d.kernel.effective), "mode");
+        return c.json({ config, effective, summary: d.kernel.plan.summary });
       },
     },
     {

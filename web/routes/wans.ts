@@ -7,7 +7,7 @@ import { WAN_NAME } from "../../src/config/schema.ts";
 import { RESERVED_KEYS } from "../../src/config/structure.ts";
 import * as s from "../api-schemas.ts";
 import { readJson } from "../body.ts";
-import { etagOf, field, mergePatch, writeConfig } from "../config-ops.ts";
+import { etagOf, field, mergePatch, redact, writeConfig } from "../config-ops.ts";
 import { type Deps, schemaOf } from "../deps.ts";
 import { HttpError } from "../problem.ts";
 import type { ApiContext, Route } from "../router.ts";
@@ -40,7 +40,7 @@ export function wanRoutes(d: Deps): Route[] {
   };
   const written = { description: "Applied (or unchanged)", schema: schemaOf(s.writeResult), headers: ["ETag"] };
   const lookup = (name: string) => {
-    const cfg = field(wansOf(d.kernel.config.doc as Record<string, unknown>), name);
+    const cfg = field(wansOf(redact(d.kernel, d.kernel.config.doc) as Record<string, unknown>), name);
     if (cfg === undefined) throw new HttpError(404, "E_NOT_FOUND", `WAN ${name} does not exist`);
     return { name, config: cfg, status: statusOf(d).wans.find((w) => w.name === name) };
   };
@@ -58,7 +58,7 @@ export function wanRoutes(d: Deps): Route[] {
         const { doc, revision } = d.kernel.config;
         const st = statusOf(d).wans;
         c.header("etag", etagOf(revision));
-        const wans = Object.entries(wansOf(doc as Record<string, unknown>)).map(([name, config]) => ({
+        const wans = Object.entries(wansOf(redact(d.kernel, doc) as Record<string, unknown>)).map(([name, config]) => ({
           name,
           config,
           status: st.find((w) => w.name === name),

@@ -9,7 +9,9 @@ import type { PluginContext, WanInspection } from "../../../src/index.ts";
 export const deviceField = (example: string) =>
   v.pipe(
     v.string(),
-    v.regex(/^[A-Za-z0-9_.-]{1,15}$/, "A network device name: letters, digits, _ . -, at most 15"),
+    // What Linux's dev_valid_name() accepts, narrowed: 1 to 15 characters, no "/", ":" or
+    // whitespace, and not "." or "..".
+    v.regex(/^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/, "A network device name: letters, digits, _ . -, at most 15, not . or .."),
     v.title("Device"),
     v.description(`Kernel network device, e.g. ${example}.`),
   );
