@@ -10,7 +10,9 @@ import type { Deps } from "../deps.ts";
 import { HttpError } from "../problem.ts";
 import type { Route } from "../router.ts";
 
-const MAX_STREAMS = 64;
+/** Open streams in all, and per credential (token, session or the environment's token). */
+export const MAX_STREAMS = 64;
+export const MAX_STREAMS_PER_CREDENTIAL = 8;
 const MAX_QUEUE = 1000;
 
 /** EventStreams tracks open streams so shutdown can end them (Deno's shutdown waits for them). */
@@ -18,6 +20,8 @@ export class EventStreams {
   readonly #ctl = new AbortController();
   readonly heartbeatMs: number;
   open = 0;
+  /** Open streams per credential key. */
+  readonly byCredential = new Map<string, number>();
   constructor(heartbeatMs = 15_000) {
     this.heartbeatMs = heartbeatMs;
   }
@@ -52,16 +56,27 @@ export function eventRoutes(d: Deps, streams: EventStreams): Route[] {
     responses: {
       200: { description: "An endless event stream", type: "text/event-stream", schema: { type: "string" } },
       400: { description: "Malformed Last-Event-ID" },
-      429: { description: "Too many open streams" },
+      429: { description: "Too many open streams (8 per credential, 64 in all)" },
     },
     handler: (c) => {
       const raw = c.req.header("last-event-id") ?? c.req.query("lastEventId");
       if (raw !== undefined && !/^\d{1,15}$/.test(raw.trim())) {
         throw new HttpError(400, "E_BAD_EVENT_ID", "Last-Event-ID must be a non-negative integer");
       }
-      if (streams.open >= MAX_STREAMS) throw new HttpError(429, "E_TOO_MANY_STREAMS", "Too many open event streams");
+      const who = c.get("principal");
+      const key = `${who.kind}:${who.id}`;
+      const mine = streams.byCredential.get(key) ?? 0;
+      if (mine >= MAX_STREAMS_PER_CREDENTIAL) {
+        throw new HttpError(429, "E_TOO_MANY_STREAMS", `This credential already has ${mine} open event streams; close one first`, {
+          headers: { "retry-after": "5" },
+        });
+      }
+      if (streams.open >= MAX_STREAMS) {
+        throw new HttpError(429, "E_TOO_MANY_STREAMS", "Too many open event streams", { headers: { "retry-after": "5" } });
+      }
       const resumeFrom = raw === undefined ? undefined : Number(raw.trim());
       streams.open++;
+      streams.byCredential.set(key, mine + 1);
       return streamSSE(c, async (stream) => {
         const queue: KernelEvent[] = [];
         let wake: (() => void) | undefined;
@@ -111,6 +126,9 @@ export function eventRoutes(d: Deps, streams: EventStreams): Route[] {
           off();
           streams.signal.removeEventListener("abort", finish);
           streams.open--;
+          const left = (streams.byCredential.get(key) ?? 1) - 1;
+          if (left > 0) streams.byCredential.set(key, left);
+          else streams.byCredential.delete(key);
         }
       }, async () => {});
     },
