@@ -21,6 +21,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { configRoutes } from "./routes/config.ts";
 import { EventStreams, eventRoutes } from "./routes/events.ts";
 import { historyRoutes } from "./routes/history.ts";
+import { importRoutes } from "./routes/import.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { modeRoutes } from "./routes/mode.ts";
 import { simRoutes } from "./routes/sim.ts";
@@ -78,6 +79,7 @@ export function createApp(kernel: Kernel, opts: ApiOptions = {}): Api {
   routes.push(
     ...statusRoutes(deps),
     ...configRoutes(deps),
+    ...importRoutes(deps),
     ...wanRoutes(deps),
     ...modeRoutes(deps),
     ...eventRoutes(deps, streams),
