@@ -41,13 +41,29 @@ export interface JudgeClock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** Runs `fn` after the I/O already waiting is handled (setImmediate); absent: at once. */
+  defer?(fn: () => void): void;
 }
 
 const realClock: JudgeClock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  defer: (fn) => setImmediate(fn),
 };
+
+/**
+ * How late iputils `ping` sends, as a share of its interval: it sleeps in long polls and
+ * wakes late (measured with `ping -D -i N` on loopback: +14 ms at 2 s, +118–228 ms at 5 s,
+ * +140–243 ms at 10 s). A deadline that ignored it judged an answered echo lost about once a
+ * minute per uplink at the 30 s per-target interval of three targets.
+ */
+export const LATE_SEND_SHARE = 0.05;
+
+/** lateSendSlackMs: how long after its predicted time an echo may still be sent. */
+export function lateSendSlackMs(intervalMs: number): number {
+  return Math.round(intervalMs * LATE_SEND_SHARE);
+}
 
 /**
  * EchoJudge decides, in-process, when an echo counts as lost. `ping -O` only says "no answer
@@ -84,6 +100,11 @@ export class EchoJudge {
 
   get timeoutMs(): number {
     return this.#timeoutMs;
+  }
+
+  /** When seq n counts as lost unless answered: its predicted send, the timeout and ping's lateness. */
+  deadline(n: number): number {
+    return this.sendTime(n) + this.#timeoutMs + lateSendSlackMs(this.#intervalMs);
   }
 
   /** sendTime is when seq n was (or will be) sent, by the current anchor. */
@@ -145,16 +166,24 @@ export class EchoJudge {
     if (this.#stopped) return;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     while (this.#reported.has(this.#next)) this.#next++;
-    const due = this.sendTime(this.#next) + this.#timeoutMs;
+    const due = this.deadline(this.#next);
     this.#timer = this.#clock.setTimeout(() => this.#fire(), Math.max(0, due - this.#clock.now()));
   }
 
   #fire(): void {
     this.#timer = undefined;
     if (this.#stopped) return;
+    // After a stall of the event loop the timer runs before the reply lines waiting in the
+    // pipe are read: judge once they have been (a reply that came in time is not a loss).
+    if (this.#clock.defer) this.#clock.defer(() => this.#judge());
+    else this.#judge();
+  }
+
+  #judge(): void {
+    if (this.#stopped) return;
     const now = this.#clock.now();
     // Everything whose deadline passed is lost (normally one seq; several after a stall).
-    while (this.sendTime(this.#next) + this.#timeoutMs <= now + 1) {
+    while (this.deadline(this.#next) <= now + 1) {
       const n = this.#next;
       if (!this.#reported.has(n)) this.#report(n, { target: this.#target, ok: false, error: "timeout" });
       this.#next = n + 1;
