@@ -21,6 +21,9 @@ export const USAGE = `Usage: multiwan [--url URL] [--token TOKEN] [--json] COMMA
   events [--since ID]             follow events (one JSON line each with --json)
   token create NAME [--role read|admin] | token list | token revoke ID
   hash-password                   read a password on stdin, print its hash (for api.passwordHash)
+  import mwan3 FILE [--network FILE] [--wireless FILE]
+                                  convert an OpenWrt mwan3 config: the document on stdout,
+                                  warnings on stderr; exit 6 when invalid (offline; applies nothing)
 
   --url    default $MULTIWAN_URL or http://127.0.0.1:8080
   --token  default $MULTIWAN_TOKEN
@@ -67,6 +70,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         "if-match": { type: "string" },
         role: { type: "string", default: "read" },
         since: { type: "string" },
+        network: { type: "string" },
+        wireless: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -151,6 +156,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         print({ revoked: arg }, () => `revoked ${arg}\n`);
         return EXIT.ok;
       }
+      case "import mwan3":
+        return await importMwan3Command(arg, f.network, f.wireless, io);
       case "hash-password": {
         const pw = (await io.stdin()).replace(/\r?\n$/, "");
         if (pw.length < 8) throw new CliError(EXIT.usage, "use at least 8 characters");
@@ -169,6 +176,25 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.err(`multiwan: ${(err as Error).message}\n`);
     return EXIT.error;
   }
+}
+
+/** importMwan3Command converts offline, validating with the built-in plugins' schema (loaded only here). */
+async function importMwan3Command(file: string | undefined, network: string | undefined, wireless: string | undefined, io: Io): Promise<number> {
+  const [{ importCommand }, { builtinPlugins }, { Registry }, { buildDocumentSchema }, { validateDocument }] = await Promise.all([
+    import("../import/command.ts"),
+    import("../../plugins/builtin.ts"),
+    import("../registry.ts"),
+    import("../config/schema.ts"),
+    import("../config/validate.ts"),
+  ]);
+  const registry = new Registry();
+  registry.registerAll(builtinPlugins);
+  const schema = buildDocumentSchema(registry);
+  const validate = (doc: unknown) => {
+    const r = validateDocument(schema, doc);
+    return r.ok ? [] : r.issues;
+  };
+  return await importCommand(file, { network, wireless, validate }, io);
 }
 
 async function follow(client: Client, json: boolean, since: string | undefined, io: Io): Promise<number> {
