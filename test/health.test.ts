@@ -191,6 +191,70 @@ describe("HealthMachine", () => {
     assert.equal(round(m, 1600, false)?.to, "down", "once only the odd small packet arrives, losses count");
   });
 
+  it("10 idle minutes of probe replies landing after the counter read plus router chatter raise no suspicion", () => {
+    // One uplink of four, three targets taking turns every 10 s (RTT 30 ms: the reply lands in
+    // the next 100 ms reading), plus what a router sends by itself with nothing coming back:
+    // IPv6 router solicitations (backing off from 4 s), MLD report pairs 1 s apart, a DHCPv6
+    // solicit every 30 s, and ARP for the gateway (answered) every 60 s.
+    const m = new HealthMachine(cfg(), T, 0, "eth1");
+    for (let r = 0; r < 3; r++) round(m, r * 100, true, 30);
+    assert.equal(m.phase, "steady");
+    const sends: number[] = [];
+    const answers: number[] = [];
+    for (let t = 1000; t < 600_000; t += 10_000) {
+      sends.push(t);
+      answers.push(t + 30);
+    }
+    for (let t = 4000, gap = 4000; t < 600_000; gap *= 2, t += gap) sends.push(t + 7); // RS
+    for (let t = 2000; t < 600_000; t += 125_000) sends.push(t + 3, t + 1003); // MLD
+    for (let t = 5000; t < 600_000; t += 30_000) sends.push(t + 11); // DHCPv6
+    for (let t = 9000; t < 600_000; t += 60_000) {
+      sends.push(t + 1);
+      answers.push(t + 2);
+    }
+    let phaseChanges = 0;
+    let k = 0;
+    for (let t = 1000; t < 600_000; t += 100) {
+      const tx = sends.filter((x) => x <= t).length;
+      const rx = answers.filter((x) => x <= t).length;
+      if (m.onTraffic({ txPackets: tx, rxPackets: rx, rxBytes: rx * 60 }, t)) phaseChanges++;
+      if (t % 10_000 === 1000 + 100) m.onResult({ target: T[k++ % 3], ok: true, rttMs: 30 }, t);
+    }
+    assert.equal(phaseChanges, 0);
+    assert.equal(m.phase, "steady");
+    assert.equal(m.intervalMs(10_000), 10_000, "the probes keep their steady cadence (no ping restart)");
+  });
+
+  it("counters that go backwards (device recreated) or are garbage: no suspicion, no fake evidence", () => {
+    const m = new HealthMachine(cfg({ up: 1, down: 3 }), T, 0, "eth1");
+    round(m, 0, true);
+    m.onTraffic({ txPackets: 1000, rxPackets: 1000, rxBytes: 1_000_000 }, 100);
+    assert.equal(m.onTraffic({ txPackets: 3, rxPackets: 0, rxBytes: 0 }, 200), false);
+    assert.equal(m.onTraffic({ txPackets: Number.NaN, rxPackets: 0 }, 300), false);
+    assert.equal(m.counterResets, 2);
+    assert.equal(m.phase, "steady");
+    // The baseline restarts: unanswered traffic after the reset still raises suspicion.
+    m.onTraffic({ txPackets: 3, rxPackets: 0, rxBytes: 0 }, 400);
+    m.onTraffic({ txPackets: 6, rxPackets: 0, rxBytes: 0 }, 500);
+    assert.equal(m.onTraffic({ txPackets: 9, rxPackets: 0, rxBytes: 0 }, 600), true);
+    // The drop of rx bytes is not taken for "traffic still arrives": losses right after it count.
+    const n = new HealthMachine(cfg({ up: 1, down: 3 }), T, 0, "eth1");
+    round(n, 0, true);
+    n.onTraffic({ txPackets: 1000, rxPackets: 1000, rxBytes: 1_000_000 }, 100);
+    n.onTraffic({ txPackets: 0, rxPackets: 0, rxBytes: 0 }, 200);
+    round(n, 210, false);
+    round(n, 220, false);
+    assert.equal(round(n, 230, false)?.to, "down");
+  });
+
+  it("the down reason says what the probes said when it was more than silence", () => {
+    const m = new HealthMachine(cfg({ up: 1, down: 1 }), ["a"], 0, "eth1");
+    m.onResult({ target: "a", ok: true, rttMs: 5 }, 0);
+    const t = m.onResult({ target: "a", ok: false, error: "ping exited with 2" }, 100);
+    assert.equal(t?.to, "down");
+    assert.equal(t?.reason, "1 of 1 targets lost for 0.0 s (ping exited with 2)");
+  });
+
   it("a tracker that goes silent counts as failing", () => {
     const m = new HealthMachine(cfg({ up: 1, down: 2 }), T, 0);
     round(m, 0, true);

@@ -44,6 +44,7 @@ interface Window {
   rtts: number[];
   lastRtt?: number;
   lastOk?: boolean;
+  lastError?: string;
   sent: number;
   received: number;
 }
@@ -73,6 +74,7 @@ export class HealthMachine {
   #trafficAt?: number;
   #rxMark?: number;
   #rxAliveAt?: number;
+  #counterResets = 0;
 
   constructor(cfg: HealthConfig, targets: readonly string[], at: number, device = "") {
     this.#cfg = cfg;
@@ -88,6 +90,10 @@ export class HealthMachine {
   }
   get phase(): Phase {
     return this.#phase;
+  }
+  /** How many times the device's counters went backwards (device recreated) or were unreadable. */
+  get counterResets(): number {
+    return this.#counterResets;
   }
 
   /** The probe interval for the current phase, given the tracker's steady interval. */
@@ -135,15 +141,28 @@ export class HealthMachine {
 
   /** Packet counters of the uplink's device; returns true when the phase changed. */
   onTraffic(c: TrafficCounters, at: number): boolean {
+    const previousAt = this.#trafficAt;
+    const back = (this.#tx !== undefined && c.txPackets < this.#tx) || (this.#rx !== undefined && c.rxPackets < this.#rx) ||
+      (c.rxBytes !== undefined && this.#rxMark !== undefined && c.rxBytes < this.#rxMark);
+    if (back || !Number.isFinite(c.txPackets) || !Number.isFinite(c.rxPackets)) {
+      // Counters went backwards (the device was recreated under the same name) or are not
+      // numbers: no evidence either way; start over from this reading.
+      this.#tx = Number.isFinite(c.txPackets) ? c.txPackets : undefined;
+      this.#rx = Number.isFinite(c.rxPackets) ? c.rxPackets : undefined;
+      this.#rxMark = c.rxBytes;
+      this.#unansweredSince = undefined;
+      this.#trafficAt = at;
+      this.#counterResets++;
+      return false;
+    }
     const txGrew = this.#tx !== undefined && c.txPackets > this.#tx;
     const rxGrew = this.#rx !== undefined && c.rxPackets > this.#rx;
     this.#tx = c.txPackets;
     this.#rx = c.rxPackets;
-    const previousAt = this.#trafficAt;
     this.#trafficAt = at;
     if (c.rxBytes !== undefined) {
       this.#rxMark ??= c.rxBytes;
-      if (c.rxBytes - this.#rxMark >= RX_EVIDENCE_BYTES || c.rxBytes < this.#rxMark) {
+      if (c.rxBytes - this.#rxMark >= RX_EVIDENCE_BYTES) {
         this.#rxMark = c.rxBytes;
         this.#rxAliveAt = at;
       }
@@ -188,6 +207,7 @@ export class HealthMachine {
     w.oks.push(r.ok);
     if (w.oks.length > n) w.oks.shift();
     w.lastOk = r.ok;
+    w.lastError = r.ok ? undefined : r.error;
     w.sent += r.sent ?? 1;
     w.received += r.received ?? (r.ok ? 1 : 0);
     if (r.ok && r.rttMs !== undefined) {
@@ -259,8 +279,15 @@ export class HealthMachine {
 
   #lostReason(at: number): string {
     let lost = 0;
-    for (const w of this.#windows.values()) if (w.lastOk === false) lost++;
-    return `${lost} of ${this.#targets.length} targets lost for ${secs(at - (this.#failSince ?? at))}`;
+    const why = new Set<string>();
+    for (const w of this.#windows.values()) {
+      if (w.lastOk !== false) continue;
+      lost++;
+      if (w.lastError && w.lastError !== "timeout") why.add(w.lastError);
+    }
+    // Say what the probes said when it was more than silence (an ICMP error, a probe that died).
+    const detail = why.size > 0 ? ` (${[...why].slice(0, 2).join("; ").slice(0, 120)})` : "";
+    return `${lost} of ${this.#targets.length} targets lost for ${secs(at - (this.#failSince ?? at))}${detail}`;
   }
 
   #upReason(): string {

@@ -39,6 +39,16 @@ class FakeClock implements JudgeClock {
     }
     this.t = to;
   }
+  /** Time moved on while nothing ran (a frozen process, a clock jump): overdue timers fire late, at `to`. */
+  stall(to: number): void {
+    this.t = to;
+    for (;;) {
+      const due = [...this.#timers].filter((e) => e[1].at <= to).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.#timers.delete(due[0]);
+      due[1].fn();
+    }
+  }
 }
 
 const reply = (seq: number, ms: number) => `[1700000000.000000] 32 bytes from 198.19.0.1: icmp_seq=${seq} ttl=63 time=${ms} ms`;
@@ -186,6 +196,21 @@ describe("EchoJudge", () => {
     clock.advance(3000);
     for (const f of deferred.splice(0)) f();
     assert.ok(out.slice(2).some((r) => !r.ok && r.error === "timeout"));
+  });
+
+  it("a clock jump or a frozen process (5 s at the 100 ms interval) is not 50 losses at once", () => {
+    const { out, at, clock, j } = judged(100, 250);
+    at(0, "PING x");
+    at(1, reply(1, 1));
+    clock.stall(5_000); // nothing ran for 5 s (timers included)
+    assert.equal(out.filter((r) => !r.ok).length, 0, JSON.stringify(out));
+    assert.equal(j.stalls, 1);
+    // Echoes are judged again from now on: replies count, a real loss is reported.
+    at(5_010, reply(51, 1));
+    clock.advance(5_500);
+    const after = out.slice(1);
+    assert.equal(after[0].ok, true);
+    assert.ok(after.slice(1).every((r) => !r.ok) && after.length >= 3, JSON.stringify(after));
   });
 
   it("stop() cancels everything", () => {

@@ -60,6 +60,9 @@ const realClock: JudgeClock = {
  */
 export const LATE_SEND_SHARE = 0.05;
 
+/** A deadline timer this late means the process stood still (or the clock jumped): not losses. */
+export const STALL_MS = 2000;
+
 /** lateSendSlackMs: how long after its predicted time an echo may still be sent. */
 export function lateSendSlackMs(intervalMs: number): number {
   return Math.round(intervalMs * LATE_SEND_SHARE);
@@ -87,6 +90,7 @@ export class EchoJudge {
   #reported = new Set<number>();
   #timer?: unknown;
   #stopped = false;
+  #stalls = 0;
 
   constructor(clock: JudgeClock, o: { target: string; intervalMs: number; timeoutMs: number }, onResult: (r: EchoResult) => void) {
     this.#clock = clock;
@@ -100,6 +104,11 @@ export class EchoJudge {
 
   get timeoutMs(): number {
     return this.#timeoutMs;
+  }
+
+  /** How many times a stall (or a clock jump) was skipped instead of judged. */
+  get stalls(): number {
+    return this.#stalls;
   }
 
   /** When seq n counts as lost unless answered: its predicted send, the timeout and ping's lateness. */
@@ -182,7 +191,16 @@ export class EchoJudge {
   #judge(): void {
     if (this.#stopped) return;
     const now = this.#clock.now();
-    // Everything whose deadline passed is lost (normally one seq; several after a stall).
+    if (now - this.deadline(this.#next) > STALL_MS) {
+      // The process (or the whole machine) stood still, or the clock jumped: ping stood still
+      // too, so the echoes "due" meanwhile were never sent. Judge from now on instead of
+      // reporting a backlog of losses at once (that alone would take the uplink down).
+      this.#stalls++;
+      this.#next = Math.max(this.#next, Math.floor((now - this.#anchorAt) / this.#intervalMs) + this.#anchorSeq + 1);
+      this.#anchor(this.#next, now);
+      return;
+    }
+    // Everything whose deadline passed is lost (normally one seq; a few after a short stall).
     while (this.deadline(this.#next) <= now + 1) {
       const n = this.#next;
       if (!this.#reported.has(n)) this.#report(n, { target: this.#target, ok: false, error: "timeout" });
