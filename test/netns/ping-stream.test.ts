@@ -260,3 +260,51 @@ describe("PingStream with a fake ping child (real timers)", () => {
     assert.equal(out.length, n, "no results after close");
   });
 });
+
+describe("PingStream with a ping that prints garbage and dies", () => {
+  it("ignores garbage, reports the death once with its reason, and starts ping again", async () => {
+    const children: (EventEmitter & { stdout: PassThrough; stderr: PassThrough; exitCode: number | null; kill(): boolean })[] = [];
+    const runner: Runner = {
+      run: () => Promise.reject(new Error("unused")),
+      spawn: () => {
+        const child = Object.assign(new EventEmitter(), {
+          stdout: new PassThrough(), stderr: new PassThrough(), exitCode: null as number | null,
+          kill() {
+            child.exitCode = 0;
+            queueMicrotask(() => child.emit("close", 0));
+            return true;
+          },
+        });
+        children.push(child);
+        return child as unknown as ChildProcess;
+      },
+    };
+    const out: EchoResult[] = [];
+    const logs: string[] = [];
+    const s = new PingStream(runner, {
+      binding: { wan: "a", device: "eth1", index: 1 }, target: "198.19.0.1", intervalMs: 1000, timeoutMs: 900, size: 24,
+    }, 256, (_l, msg) => logs.push(msg), (r) => out.push(r));
+    try {
+      const c = children[0];
+      c.stdout.write("PING 198.19.0.1 (198.19.0.1) 24(52) bytes of data.\n");
+      c.stdout.write("\u0000\u00ffgarbage icmp_seq=abc time=NaN\nSegmentation fault\n");
+      c.stdout.write(reply(1, 3) + "\n");
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(out.map((r) => r.ok), [true], "garbage lines are no results");
+      c.stderr.write("ping: sendmsg: Operation not permitted\n");
+      await new Promise((r) => setTimeout(r, 10));
+      c.exitCode = 2;
+      c.emit("close", 2);
+      assert.equal(out.length, 2);
+      assert.deepEqual({ ok: out[1].ok, error: out[1].error }, { ok: false, error: "ping: sendmsg: Operation not permitted" });
+      assert.match(logs.join("\n"), /ping stopped; restarting/);
+      await new Promise((r) => setTimeout(r, 600)); // backoff 500 ms
+      assert.equal(children.length, 2, "ping started again");
+      children[1].stdout.write(reply(1, 4) + "\n");
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(out.at(-1)?.ok, true);
+    } finally {
+      await s.close();
+    }
+  });
+});
