@@ -73,14 +73,25 @@ export class PluginStartError extends KernelError {
   }
 }
 
-/** A plugin instance did not finish starting in time. */
+/** A plugin call (create, start, stop, inspect, watch, close) did not settle within its bound. */
 export class PluginTimeoutError extends KernelError {
   readonly plugin: string;
   readonly instance: string;
-  constructor(plugin: string, instance: string, timeoutMs: number) {
-    super("E_PLUGIN_TIMEOUT", `${instance} (${plugin}): start did not finish within ${timeoutMs} ms`);
+  readonly call: string;
+  readonly timeoutMs: number;
+  constructor(plugin: string, instance: string, timeoutMs: number, call = "start") {
+    super("E_PLUGIN_TIMEOUT", `${instance} (${plugin}): ${call} did not finish within ${timeoutMs} ms`);
     this.plugin = plugin;
     this.instance = instance;
+    this.call = call;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A plugin returned something impossible (a tracker result, an inspection, a mode decision); it was dropped. */
+export class PluginResultError extends KernelError {
+  constructor(message: string) {
+    super("E_PLUGIN_RESULT", message);
   }
 }
 

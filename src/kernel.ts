@@ -17,6 +17,7 @@ import { logger, type Logger } from "./log.ts";
 import { diffPlans, EMPTY_PLAN, isEmptyDiff, type ModeDecision, type RoutingPlan } from "./plan.ts";
 import type { FlowStats, Platform, RoutingSettings } from "./platform.ts";
 import type { Registry } from "./registry.ts";
+import { PLUGIN_LIMITS, type PluginLimits } from "./runtime/bounded.ts";
 import { Generation } from "./runtime/generation.ts";
 import { composePlan, type PlannedWan } from "./runtime/planner.ts";
 import { Serial } from "./runtime/serial.ts";
@@ -36,6 +37,8 @@ export interface KernelOptions {
   readonly pluginLogger?: (plugin: string, instance: string) => Logger;
   /** Called with the document's `log` block whenever a config is (re)applied. */
   readonly onLogSettings?: (settings: ConfigDocument["log"]) => Promise<void>;
+  /** Bounds on plugin calls (defaults: PLUGIN_LIMITS in src/runtime/bounded.ts); tests shorten them. */
+  readonly limits?: Partial<PluginLimits>;
 }
 
 /** How the boot went: which document runs and why. */
@@ -60,7 +63,11 @@ export class Kernel {
   readonly #o: KernelOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #serial = new Serial();
+  /** Re-plans and the short critical section of a config apply (apply plan, store, swap). */
+  readonly #planLane = new Serial();
+  /** Config applies, one at a time; their slow plugin work runs here, outside the plan lane. */
+  readonly #configLane = new Serial();
+  readonly #limits: PluginLimits;
   readonly #indexes = new Map<string, number>();
   readonly #overrides = new Map<string, "up" | "down">();
   readonly #lastState = new Map<string, HealthState>();
@@ -85,6 +92,7 @@ export class Kernel {
     this.registry = o.registry;
     this.#clock = o.clock ?? systemClock;
     this.#log = o.log ?? logger("kernel");
+    this.#limits = { ...PLUGIN_LIMITS, ...o.limits };
     this.events = new EventBus({ now: () => this.#clock.now() });
     this.schema = buildDocumentSchema(o.registry, o.sections);
     this.#startedAt = this.#clock.now();
@@ -136,6 +144,7 @@ export class Kernel {
       indexOf: (wan) => this.#indexOf(wan),
       onChange: (wan, t) => this.#onWanChange(wan, t),
       onError: (plugin, instance, err) => this.#pluginError(plugin, instance, err),
+      limits: this.#limits,
     });
   }
 
@@ -178,9 +187,9 @@ export class Kernel {
 
   /** Recomputes the plan and applies the difference; concurrent calls coalesce. Never rejects: errors go to status. */
   replan(): Promise<void> {
-    if (this.#replanQueued) return this.#serial.idle();
+    if (this.#replanQueued) return this.#planLane.idle();
     this.#replanQueued = true;
-    return this.#serial.run(async () => {
+    return this.#planLane.run(async () => {
       this.#replanQueued = false;
       if (this.#gen && !this.#closed) await this.#applyPlan(this.#gen).catch(() => {});
     });
@@ -278,11 +287,15 @@ export class Kernel {
   /**
    * applyConfig validates, starts the new generation, applies its plan, stores the document
    * and only then swaps; any failure leaves the running config and the store untouched.
+   * Starting and stopping plugins (slow, but bounded) happens outside the plan lane, so a
+   * health transition re-plans at once with the generation in force; only applying the new
+   * plan, storing and swapping wait their turn with re-plans.
    */
   applyConfig(doc: unknown, opts: { expectRevision?: number } = {}): Promise<{ revision: number; changed: boolean }> {
-    return this.#serial.run(async () => {
+    return this.#configLane.run(async () => {
       const current = this.#gen;
       if (!current) throw new ApplyError(new Error("the kernel has not booted"));
+      if (this.#closed) throw new ApplyError(new Error("the kernel is shutting down"));
       if (opts.expectRevision !== undefined && opts.expectRevision !== this.#stored.revision) {
         throw new RevisionConflictError(opts.expectRevision, this.#stored.revision);
       }
@@ -293,38 +306,48 @@ export class Kernel {
       }
       const stored: Stored = { doc: structuredClone(doc), revision: this.#stored.revision + 1 };
       const next = this.#newGeneration(v.value);
-      const routingChanged = JSON.stringify(settingsOf(v.value)) !== JSON.stringify(settingsOf(current.doc));
       try {
         await next.start(current, true);
       } catch (err) {
         throw new ApplyError(err);
       }
-      const previousDecision = this.#decision;
       try {
-        if (routingChanged) await this.#reinitDataplane(v.value);
-        await this.#applyPlan(next);
-        await this.#o.store.save(stored);
+        await this.#planLane.run(() => this.#swap(current, next, stored));
       } catch (err) {
         await next.stop(current);
-        if (routingChanged) await this.#reinitDataplane(current.doc).catch(() => {});
-        // The dataplane may hold part of the new plan: re-apply the old one in full (apply is
-        // idempotent and reconciles); if that fails too, the retry timer keeps trying.
-        this.#dirty = true;
-        this.#decision = previousDecision;
-        await this.#applyPlan(current).catch(() => {});
         throw err instanceof KernelError && err.code === "E_STORE" ? err : new ApplyError(err);
       }
-      this.#gen = next;
-      this.#stored = stored;
       await current.stop(next);
-      for (const name of this.#lastState.keys()) if (!next.wans.has(name)) this.#lastState.delete(name);
-      for (const name of this.#overrides.keys()) if (!next.wans.has(name)) this.#overrides.delete(name);
       await this.#o.onLogSettings?.(v.value.log);
       await this.#o.store.saveLastGood(stored).catch((err) => this.#log.warn("{e}", { e: messageOf(err) }));
       this.events.emit("config.changed", { revision: stored.revision });
-      await this.#applyPlan(next).catch(() => {});
+      await this.replan();
       return { revision: stored.revision, changed: true };
     });
+  }
+
+  /** The critical section of an apply: the new plan, the store, the swap; on failure the old plan again. */
+  async #swap(current: Generation, next: Generation, stored: Stored): Promise<void> {
+    if (this.#closed) throw new Error("the kernel is shutting down");
+    const routingChanged = JSON.stringify(settingsOf(next.doc)) !== JSON.stringify(settingsOf(current.doc));
+    const previousDecision = this.#decision;
+    try {
+      if (routingChanged) await this.#reinitDataplane(next.doc);
+      await this.#applyPlan(next);
+      await this.#o.store.save(stored);
+    } catch (err) {
+      if (routingChanged) await this.#reinitDataplane(current.doc).catch(() => {});
+      // The dataplane may hold part of the new plan: re-apply the old one in full (apply is
+      // idempotent and reconciles); if that fails too, the retry timer keeps trying.
+      this.#dirty = true;
+      this.#decision = previousDecision;
+      await this.#applyPlan(current).catch(() => {});
+      throw err;
+    }
+    this.#gen = next;
+    this.#stored = stored;
+    for (const name of this.#lastState.keys()) if (!next.wans.has(name)) this.#lastState.delete(name);
+    for (const name of this.#overrides.keys()) if (!next.wans.has(name)) this.#overrides.delete(name);
   }
 
   async #reinitDataplane(doc: ConfigDocument): Promise<void> {
@@ -370,7 +393,8 @@ export class Kernel {
     if (this.#closed) return;
     this.#closed = true;
     this.#retry?.cancel();
-    await this.#serial.idle();
+    await this.#configLane.idle();
+    await this.#planLane.idle();
     await this.#gen?.stop();
     await this.#o.platform.dataplane.close(opts);
     await this.#o.platform.close();

@@ -1,7 +1,9 @@
 /**
  * Generation: the plugin instances built from one config document. A new document builds
  * a new generation that adopts the WANs whose definition did not change (so their health
- * carries over), starts the rest, and only then replaces the old one.
+ * carries over), starts the rest, and only then replaces the old one. WANs start and stop
+ * side by side, every plugin call is bounded, and each instance has its own abort signal
+ * (an adopted WAN keeps running when the generation that built it stops).
  * @module
  */
 import type { Clock } from "../clock.ts";
@@ -12,7 +14,8 @@ import { logger as makeLogger } from "../log.ts";
 import type { Transition } from "../health/machine.ts";
 import type { AnyPlugin, ModeInstance, PluginContext, PluginPlatform, TrackerInstance, WanInstance } from "../plugin.ts";
 import type { Registry } from "../registry.ts";
-import { startInstance, stopInstance } from "./lifecycle.ts";
+import type { PluginLimits } from "./bounded.ts";
+import { createInstance, type InstanceSite, startInstance, stopInstance } from "./lifecycle.ts";
 import { WanRuntime } from "./wan-runtime.ts";
 
 export interface GenerationDeps {
@@ -23,6 +26,7 @@ export interface GenerationDeps {
   readonly indexOf: (wan: string) => number;
   readonly onChange: (wan: string, t?: Transition) => void;
   readonly onError: (plugin: string, instance: string, err: unknown) => void;
+  readonly limits: PluginLimits;
   /** Plugin loggers (tests pass a silent one). */
   readonly pluginLogger?: (plugin: string, instance: string) => Logger;
 }
@@ -56,7 +60,6 @@ export class Generation {
   mode?: ModeInstance;
   modePlugin?: string;
   readonly #deps: GenerationDeps;
-  readonly #abort = new AbortController();
   #modeCleanup?: () => Promise<void>;
 
   constructor(doc: ConfigDocument, deps: GenerationDeps) {
@@ -64,10 +67,22 @@ export class Generation {
     this.#deps = deps;
   }
 
-  #ctx(plugin: string, instance: string): PluginContext {
+  /** A context with the instance's own abort signal, and where its calls are reported. */
+  #instance(plugin: string, instance: string, where: string): { ctx: PluginContext; site: InstanceSite } {
     const d = this.#deps;
     const log = d.pluginLogger?.(plugin, instance) ?? makeLogger("plugin", ...plugin.split("."), instance);
-    return { instance, log, clock: d.clock, platform: d.platform, signal: this.#abort.signal };
+    const ac = new AbortController();
+    const ctx = { instance, log, clock: d.clock, platform: d.platform, signal: ac.signal };
+    const site: InstanceSite = {
+      plugin,
+      instance: where,
+      log: d.log,
+      clock: d.clock,
+      limits: d.limits,
+      onError: (err) => d.onError(plugin, where, err),
+      abort: () => ac.abort(),
+    };
+    return { ctx, site };
   }
 
   /**
@@ -75,43 +90,51 @@ export class Generation {
    * throws; without it (boot), a failing WAN is kept as a failed slot and the rest runs.
    */
   async start(previous: Generation | undefined, strict: boolean): Promise<void> {
-    const started: WanSlot[] = [];
-    try {
-      await this.#startMode();
-      for (const [name, entry] of Object.entries(this.doc.wans)) {
-        if (!entry.enabled) continue;
-        const key = wanKey(entry);
-        const old = previous?.wans.get(name);
-        if (old && old.key === key && old.runtime) {
-          this.wans.set(name, { ...old, entry });
-          continue;
-        }
-        try {
-          const slot = await this.#startWan(name, entry, key);
-          started.push(slot);
-          this.wans.set(name, slot);
-        } catch (err) {
-          if (strict) throw err;
-          this.#deps.onError(entry.type, `wans.${name}`, err);
-          this.wans.set(name, { name, key, entry, failed: messageOf(err), cleanup: () => Promise.resolve() });
-        }
-      }
-    } catch (err) {
-      for (const s of started) await s.cleanup();
-      await this.#modeCleanup?.();
-      throw err;
+    await this.#startMode();
+    const todo: { name: string; entry: WanEntry; key: string }[] = [];
+    for (const [name, entry] of Object.entries(this.doc.wans)) {
+      if (!entry.enabled) continue;
+      const key = wanKey(entry);
+      const old = previous?.wans.get(name);
+      if (old && old.key === key && old.runtime) this.wans.set(name, { ...old, entry });
+      else todo.push({ name, entry, key });
+      this.#deps.indexOf(name); // indexes in config order, whatever order the starts finish in
     }
+    const results = await Promise.allSettled(todo.map((w) => this.#startWan(w.name, w.entry, w.key)));
+    const failure = results.find((r) => r.status === "rejected");
+    if (strict && failure) {
+      await Promise.all(results.map((r) => r.status === "fulfilled" ? r.value.cleanup() : undefined));
+      await this.#modeCleanup?.();
+      throw failure.reason;
+    }
+    for (const [i, { name, entry, key }] of todo.entries()) {
+      const r = results[i];
+      if (r.status === "fulfilled") {
+        this.wans.set(name, r.value);
+        continue;
+      }
+      this.#deps.onError(entry.type, `wans.${name}`, r.reason);
+      this.wans.set(name, { name, key, entry, failed: messageOf(r.reason), cleanup: () => Promise.resolve() });
+    }
+    // Keep config order in the map (adopted and new WANs were set in two passes).
+    const order = Object.keys(this.doc.wans);
+    const sorted = [...this.wans.values()].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+    this.wans.clear();
+    for (const slot of sorted) this.wans.set(slot.name, slot);
   }
 
   async #startMode(): Promise<void> {
     const entry = this.doc.mode;
     const plugin = this.#deps.registry.get(entry.type);
-    const where = { plugin: plugin.id, instance: "mode", log: this.#deps.log };
-    const mode = await plugin.create(this.#ctx(plugin.id, "mode"), pluginPart(plugin, entry)) as ModeInstance;
-    await startInstance(mode, where);
+    const { ctx, site } = this.#instance(plugin.id, "mode", "mode");
+    const mode = await createInstance(site, () => plugin.create(ctx, pluginPart(plugin, entry)) as ModeInstance);
+    await startInstance(mode, site);
     this.mode = mode;
     this.modePlugin = plugin.id;
-    this.#modeCleanup = () => stopInstance(mode, where);
+    this.#modeCleanup = () => {
+      site.abort?.();
+      return stopInstance(mode, site);
+    };
   }
 
   async #startWan(name: string, entry: WanEntry, key: string): Promise<WanSlot> {
@@ -119,19 +142,20 @@ export class Generation {
     const e = entry;
     const wanPlugin = d.registry.get(e.type);
     const trackerPlugin = d.registry.get(e.tracker.type);
-    const wanWhere = { plugin: wanPlugin.id, instance: `wans.${name}`, log: d.log };
-    const trackerWhere = { plugin: trackerPlugin.id, instance: `wans.${name}.tracker`, log: d.log };
-    const wan = await wanPlugin.create(this.#ctx(wanPlugin.id, name), pluginPart(wanPlugin, e)) as WanInstance;
-    await startInstance(wan, wanWhere);
+    const w = this.#instance(wanPlugin.id, name, `wans.${name}`);
+    const t = this.#instance(trackerPlugin.id, `${name}.tracker`, `wans.${name}.tracker`);
+    const wan = await createInstance(w.site, () => wanPlugin.create(w.ctx, pluginPart(wanPlugin, e)) as WanInstance);
+    await startInstance(wan, w.site);
     let tracker: TrackerInstance;
     try {
-      tracker = await trackerPlugin.create(
-        this.#ctx(trackerPlugin.id, `${name}.tracker`),
-        pluginPart(trackerPlugin, e.tracker),
-      ) as TrackerInstance;
-      await startInstance(tracker, trackerWhere);
+      tracker = await createInstance(
+        t.site,
+        () => trackerPlugin.create(t.ctx, pluginPart(trackerPlugin, e.tracker)) as TrackerInstance,
+      );
+      await startInstance(tracker, t.site);
     } catch (err) {
-      await stopInstance(wan, wanWhere);
+      w.site.abort?.();
+      await stopInstance(wan, w.site);
       throw err;
     }
     const steady = (e.tracker as { intervalMs?: number }).intervalMs ?? 5000;
@@ -145,13 +169,17 @@ export class Generation {
       links: d.platform.links,
       clock: d.clock,
       log: d.log,
+      limits: d.limits,
+      plugins: { wan: wanPlugin.id, tracker: trackerPlugin.id },
       onChange: d.onChange,
-      onError: (w, source, err) => d.onError(source === "wan" ? wanPlugin.id : trackerPlugin.id, `wans.${w}`, err),
+      onError: (wanName, source, err) =>
+        d.onError(source === "wan" ? wanPlugin.id : trackerPlugin.id, `wans.${wanName}`, err),
     });
     const cleanup = async () => {
+      t.site.abort?.();
+      w.site.abort?.();
       await runtime.stop();
-      await stopInstance(tracker, trackerWhere);
-      await stopInstance(wan, wanWhere);
+      await Promise.all([stopInstance(tracker, t.site), stopInstance(wan, w.site)]);
     };
     try {
       await runtime.start();
@@ -162,13 +190,11 @@ export class Generation {
     return { name, key, entry, runtime, cleanup };
   }
 
-  /** Stops what `next` did not adopt (all of it when `next` is undefined). */
+  /** Stops what `next` did not adopt (all of it when `next` is undefined), side by side; bounded. */
   async stop(next?: Generation): Promise<void> {
-    this.#abort.abort();
-    for (const slot of this.wans.values()) {
-      if (next && slot.runtime && next.wans.get(slot.name)?.runtime === slot.runtime) continue;
-      await slot.cleanup();
-    }
-    await this.#modeCleanup?.();
+    const gone = [...this.wans.values()].filter((slot) =>
+      !(next && slot.runtime && next.wans.get(slot.name)?.runtime === slot.runtime)
+    );
+    await Promise.all([...gone.map((slot) => slot.cleanup()), this.#modeCleanup?.()]);
   }
 }

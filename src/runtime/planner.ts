@@ -3,8 +3,9 @@
  * facts for the dataplane, only ready uplinks as carriers, and the flows to flush.
  * @module
  */
+import { PluginResultError } from "../errors.ts";
 import type { HealthState } from "../health/types.ts";
-import type { LastResort, ModeDecision, PlanUplink, RoutingPlan } from "../plan.ts";
+import type { Carrier, LastResort, ModeDecision, PlanUplink, RoutingPlan } from "../plan.ts";
 import type { ModeInstance, ModeWan, WanInspection } from "../plugin.ts";
 
 export interface PlannedWan {
@@ -27,6 +28,23 @@ export interface PlanInputs {
   readonly previousDecision?: ModeDecision;
 }
 
+/** decisionProblem says why a mode's return value is not a decision (undefined when it is one). */
+function decisionProblem(d: unknown): string | undefined {
+  if (d === null || typeof d !== "object") return `decide() returned ${d === null ? "null" : typeof d}, not a decision`;
+  if (typeof (d as { then?: unknown }).then === "function") return "decide() returned a promise; it must decide at once";
+  const x = d as Record<string, unknown>;
+  const carrier = (c: unknown) => typeof (c as Carrier)?.wan === "string" && typeof (c as Carrier)?.weight === "number";
+  if (!Array.isArray(x.carriers) || !x.carriers.every(carrier)) return "decide() returned carriers that are not a list of { wan, weight }";
+  if (!Array.isArray(x.refresh) || !x.refresh.every((r) => typeof r === "string")) return "decide() returned refresh that is not a list of names";
+  if (typeof x.summary !== "string") return "decide() returned no summary";
+  return undefined;
+}
+
+function checkDecision(d: unknown): asserts d is ModeDecision {
+  const why = decisionProblem(d);
+  if (why) throw new PluginResultError(why);
+}
+
 /** composePlan is pure apart from calling the (pure) mode; it throws what the mode throws. */
 export function composePlan(inp: PlanInputs): { plan: RoutingPlan; decision: ModeDecision } {
   const modeWans: ModeWan[] = inp.wans.map((w) => ({
@@ -37,6 +55,7 @@ export function composePlan(inp: PlanInputs): { plan: RoutingPlan; decision: Mod
     metered: w.metered,
   }));
   const decision = inp.mode.decide({ wans: modeWans, previous: inp.previousDecision });
+  checkDecision(decision);
   const uplinks: Record<string, PlanUplink> = {};
   for (const w of inp.wans) {
     const i = w.inspection;

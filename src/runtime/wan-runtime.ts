@@ -1,20 +1,30 @@
 /**
  * WanRuntime runs one WAN: its WAN-type instance (device state), its tracker session,
- * link events, traffic counters and the health machine that judges them.
+ * link events, traffic counters and the health machine that judges them. Calls into the
+ * plugins are bounded: an inspect that fails or does not answer makes the WAN down with
+ * that reason (a hung one is not called again until it settles), and tracker results are
+ * checked before the health machine sees them.
  * @module
  */
 import type { Clock, TimerHandle } from "../clock.ts";
+import { messageOf, PluginResultError, PluginTimeoutError } from "../errors.ts";
 import type { HealthConfig } from "../health/config.ts";
 import { HealthMachine, type Transition } from "../health/machine.ts";
 import type { HealthView } from "../health/types.ts";
 import type { Logger } from "../log.ts";
-import type { TrackerInstance, TrackerSession, WanInspection, WanInstance } from "../plugin.ts";
+import type { TargetResult, TrackerInstance, TrackerSession, WanInspection, WanInstance } from "../plugin.ts";
 import type { Links, ProbeBinding } from "../platform.ts";
+import { bounded, type CallSite, type PluginLimits, seconds } from "./bounded.ts";
+import { checkResult } from "./result-check.ts";
 
 /** How often the uplink's packet counters are read for passive evidence. */
 export const TRAFFIC_POLL_MS = 100;
 /** How often the WAN type re-reads its device (address, gateway, details) without events. */
 export const INSPECT_INTERVAL_MS = 5_000;
+/** A hung inspect call is waited on again until it is this old; then the WAN type is asked afresh. */
+const ABANDON_HUNG_INSPECT_MS = 30_000;
+/** A tracker that keeps sending the same garbage is reported once a minute, not per result. */
+const REJECT_REPORT_EVERY_MS = 60_000;
 
 export interface WanRuntimeOptions {
   readonly name: string;
@@ -27,6 +37,9 @@ export interface WanRuntimeOptions {
   readonly links: Links;
   readonly clock: Clock;
   readonly log: Logger;
+  readonly limits: PluginLimits;
+  /** Plugin ids, for errors. */
+  readonly plugins: { readonly wan: string; readonly tracker: string };
   /** Called on every state transition and whenever the inspection changes. */
   readonly onChange: (name: string, transition?: Transition) => void;
   /** Called when the tracker or WAN type throws. */
@@ -52,6 +65,15 @@ export class WanRuntime {
   #stopped = false;
   #inspecting?: Promise<void>;
   #inspectAgain = false;
+  /** The plugin's inspect call in flight: a hung one is waited on again, not repeated. */
+  #inspectCall?: { readonly p: Promise<WanInspection>; readonly at: number };
+  /** Why the last inspect gave no answer. */
+  #inspectProblem?: string;
+  /** Counts sessions, so results from a closed one are ignored. */
+  #sessionSeq = 0;
+  /** Rejected tracker results, by target (cleared by the target's next good result). */
+  #rejected = new Map<string, string>();
+  #lastRejectReport?: { text: string; at: number };
 
   constructor(o: WanRuntimeOptions) {
     this.#o = o;
@@ -67,7 +89,16 @@ export class WanRuntime {
     return this.#inspection;
   }
   view(): HealthView {
-    return this.#machine.view();
+    const v = this.#machine.view();
+    let reason = this.#inspectProblem ?? v.reason;
+    const rejected = this.#rejected.values().next();
+    if (!rejected.done) reason = `${reason ? `${reason}; ` : ""}tracker result rejected: ${rejected.value}`;
+    return reason === v.reason ? v : { ...v, reason };
+  }
+
+  #site(which: "wan" | "tracker"): CallSite {
+    const instance = which === "wan" ? `wans.${this.name}` : `wans.${this.name}.tracker`;
+    return { plugin: this.#o.plugins[which], instance, clock: this.#o.clock };
   }
 
   /** Starts watching the device and probing; resolves after the first inspection. */
@@ -107,20 +138,42 @@ export class WanRuntime {
   async #inspect(): Promise<void> {
     if (this.#stopped) return;
     let next: WanInspection;
+    let problem: string | undefined;
     try {
-      next = await this.#o.wan.inspect();
+      next = await bounded(this.#site("wan"), "inspect", this.#o.limits.inspectMs, () => this.#inspectOnce());
+      if (typeof next !== "object" || next === null || typeof next.present !== "boolean") {
+        throw new PluginResultError(`inspect() returned no inspection (${JSON.stringify(next) ?? String(next)})`);
+      }
     } catch (err) {
-      this.#o.onError(this.name, "wan", err);
+      problem = err instanceof PluginTimeoutError
+        ? `inspect timed out after ${seconds(err.timeoutMs)}`
+        : `inspect failed: ${messageOf(err)}`;
+      if (problem !== this.#inspectProblem) this.#o.onError(this.name, "wan", err);
       next = { device: this.#o.wan.device, present: false, carrier: false, details: {} };
     }
     if (this.#stopped) return;
-    const changed = !sameInspection(this.#inspection, next);
+    const changed = !sameInspection(this.#inspection, next) || problem !== this.#inspectProblem;
     this.#inspection = next;
+    this.#inspectProblem = problem;
     const t = this.#machine.onLink(next.present, next.carrier, this.#o.clock.now());
     await this.#syncSession();
     this.#retune();
     if (t) this.#o.log.info("{wan} {from} → {to}: {reason}", { wan: this.name, ...t });
     if (t || changed) this.#o.onChange(this.name, t);
+  }
+
+  /** The plugin's inspect, or the call still in flight when the last one hung (given up after a while). */
+  #inspectOnce(): Promise<WanInspection> {
+    const now = this.#o.clock.now();
+    const last = this.#inspectCall;
+    if (last && now - last.at < ABANDON_HUNG_INSPECT_MS) return last.p;
+    const p: Promise<WanInspection> = Promise.resolve()
+      .then(() => this.#o.wan.inspect())
+      .finally(() => {
+        if (this.#inspectCall?.p === p) this.#inspectCall = undefined;
+      });
+    this.#inspectCall = { p, at: now };
+    return p;
   }
 
   #every(ms: number, fn: () => void): void {
@@ -159,27 +212,55 @@ export class WanRuntime {
     if (key === this.#sessionKey) return;
     await this.#closeSession();
     this.#sessionKey = key;
-    if (!b || this.#o.tracker.targets.length === 0) return;
+    if (!b || this.#o.tracker.targets.length === 0 || this.#stopped) return;
     this.#intervalMs = this.#machine.intervalMs(this.#o.steadyIntervalMs);
+    const seq = ++this.#sessionSeq;
+    const emit = (r: TargetResult) => {
+      if (this.#stopped || seq !== this.#sessionSeq) return;
+      this.#onResult(r);
+    };
+    // watch() is synchronous by contract; a plugin that returns a promise anyway is awaited, within the bound.
+    const call = Promise.resolve().then(() => this.#o.tracker.watch(b, emit, this.#intervalMs));
     try {
-      this.#session = this.#o.tracker.watch(b, (r) => {
-        if (this.#stopped) return;
-        const t = this.#machine.onResult(r, this.#o.clock.now());
-        if (t) this.#report(t);
-        this.#retune();
-      }, this.#intervalMs);
+      const session = await bounded(this.#site("tracker"), "watch", this.#o.limits.watchMs, () => call);
+      if (seq === this.#sessionSeq && !this.#stopped) this.#session = session;
+      else void this.#close(session);
     } catch (err) {
       this.#o.onError(this.name, "tracker", err);
+      // A watch that answers after its bound is closed at once.
+      call.then((late) => seq === this.#sessionSeq && !this.#stopped ? undefined : this.#close(late), () => {});
     }
+  }
+
+  #onResult(r: TargetResult): void {
+    const why = checkResult(r, this.#o.tracker.targets);
+    if (why) {
+      this.#rejected.set(typeof r?.target === "string" ? r.target : "", why);
+      const now = this.#o.clock.now();
+      const last = this.#lastRejectReport;
+      if (!last || last.text !== why || now - last.at >= REJECT_REPORT_EVERY_MS) {
+        this.#lastRejectReport = { text: why, at: now };
+        this.#o.onError(this.name, "tracker", new PluginResultError(`tracker result rejected: ${why}`));
+      }
+      return;
+    }
+    this.#rejected.delete(r.target);
+    const t = this.#machine.onResult(r, this.#o.clock.now());
+    if (t) this.#report(t);
+    this.#retune();
   }
 
   async #closeSession(): Promise<void> {
     const s = this.#session;
     this.#session = undefined;
     this.#sessionKey = "";
-    if (!s) return;
+    this.#sessionSeq++;
+    if (s) await this.#close(s);
+  }
+
+  async #close(s: TrackerSession): Promise<void> {
     try {
-      await s.close();
+      await bounded(this.#site("tracker"), "close", this.#o.limits.closeMs, () => s.close());
     } catch (err) {
       this.#o.onError(this.name, "tracker", err);
     }
