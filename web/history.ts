@@ -66,7 +66,7 @@ class Ring {
     const fig = (x: number) => (Number.isNaN(x) ? null : x);
     for (let k = 0; k < this.size; k++) {
       const i = (this.head - this.size + k + n) % n;
-      if (this.t[i] < from) continue;
+      if (this.t[i] <= from) continue;
       out.t.push(this.t[i]);
       out.state.push(this.state[i]);
       out.rttMs.push(fig(this.rtt[i]));
@@ -128,8 +128,10 @@ export class HealthHistory {
     for (const w of this.#o.read().wans) {
       let ring = this.#rings.get(w.name);
       if (!ring) this.#rings.set(w.name, (ring = new Ring(size)));
+      // A down WAN's RTT and jitter are the window's last answers, not current: the chart shows a gap.
       const off = !w.enabled;
-      ring.push(now, off ? "disabled" : w.state, off ? NaN : round1(w.latencyMs), off ? NaN : round1(w.lossPct), off ? NaN : meanJitter(w.targets));
+      const quiet = off || w.state === "down";
+      ring.push(now, off ? "disabled" : w.state, quiet ? NaN : round1(w.latencyMs), off ? NaN : round1(w.lossPct), quiet ? NaN : meanJitter(w.targets));
     }
     for (const [name, ring] of this.#rings) if (ring.last < now - this.keepMs) this.#rings.delete(name);
   }

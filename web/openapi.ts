@@ -48,6 +48,7 @@ function operation(r: Route): Record<string, unknown> {
     tags: [r.tag],
     summary: r.summary,
     ...(r.description ? { description: r.description } : {}),
+    "x-role": r.access,
     security: r.access === "public" ? [] : [{ bearer: [] }, { session: [] }],
     ...(parameters.length ? { parameters } : {}),
     ...(r.body

@@ -43,7 +43,7 @@ const TYPES: Readonly<Record<string, string>> = {
 const COMPRESSIBLE = new Set(["js", "mjs", "css", "html", "json", "map", "svg", "txt"]);
 
 /** A file held in memory, with its gzip form when that is worth it. */
-interface Held {
+export interface Held {
   readonly body: Uint8Array;
   readonly gz?: Uint8Array;
   readonly type: string;
@@ -58,7 +58,8 @@ export interface StaticOptions {
   readonly dir?: string;
 }
 
-function hold(name: string, body: Uint8Array): Held {
+/** hold keeps a file in memory with its content type, gzipped once when that pays. */
+export function hold(name: string, body: Uint8Array): Held {
   const ext = name.slice(name.lastIndexOf(".") + 1).toLowerCase();
   const gz = COMPRESSIBLE.has(ext) && body.byteLength > 512 ? gzipSync(body, { level: 9 }) : undefined;
   return { body, type: TYPES[ext] ?? "application/octet-stream", gz: gz && gz.byteLength < body.byteLength ? gz : undefined };
@@ -75,7 +76,8 @@ export function acceptsGzip(header: string | undefined): boolean {
   return false;
 }
 
-function send(c: Context<ApiEnv>, f: Held, headers: Record<string, string>): Response {
+/** send answers with a held file, gzipped when the client accepts it. */
+export function send(c: Context<ApiEnv>, f: Held, headers: Record<string, string>): Response {
   const gzip = f.gz !== undefined && acceptsGzip(c.req.header("accept-encoding"));
   const body = gzip ? f.gz! : f.body;
   return c.body(body as Uint8Array<ArrayBuffer>, 200, {

@@ -27,6 +27,7 @@ describe("auth", () => {
       "/api/v1/auth/login",
       "/docs",
       "/docs/docs.js",
+      "/docs/docs.css",
     ]);
     for (const route of guarded) {
       for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {

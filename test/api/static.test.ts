@@ -15,7 +15,7 @@ import { after, before, describe, it } from "node:test";
 import { silentLogger } from "../../src/log.ts";
 import { type Api, createApp } from "../../web/app.ts";
 import { acceptsGzip, PANEL_CSP } from "../../web/static.ts";
-import { type ApiRig, makeApiRig } from "./rig.ts";
+import { ADMIN, type ApiRig, makeApiRig } from "./rig.ts";
 
 const JS = `export function hello(){return ${JSON.stringify("panel ".repeat(400))}}\n`;
 const INDEX = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>multiwan</title>` +
@@ -108,6 +108,30 @@ describe("panel files", () => {
     assert.equal(res.status, 503);
     assert.match(await res.text(), /npm run build:web/);
     assert.equal(res.headers.get("content-security-policy"), PANEL_CSP);
+  });
+
+  it("/docs: our own reference page under the same CSP, its files served with their types, nothing external", async () => {
+    const page = await get(api, "/docs");
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get("content-security-policy"), PANEL_CSP);
+    const html = await page.text();
+    assert.ok(!/<script\b[^>]*>[^<\s]/i.test(html), "no inline script");
+    assert.ok(!/<style\b|\sstyle=|\son[a-z]+=/i.test(html), "no inline style or handler");
+    assert.ok(!/https?:\/\//.test(html));
+    for (const [path, type] of [["/docs/docs.js", "text/javascript"], ["/docs/docs.css", "text/css"]]) {
+      assert.ok(html.includes(`"${path}"`), `the page loads ${path}`);
+      const res = await get(api, path, { "accept-encoding": "gzip" });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", new RegExp(`^${type}`));
+      assert.equal(res.headers.get("content-encoding"), "gzip");
+      const text = gunzipSync(new Uint8Array(await res.arrayBuffer())).toString("utf8");
+      assert.ok(!/https?:\/\//.test(text), `${path} names no other host`);
+    }
+    const doc = await api.app.request("/api/v1/openapi.json", { headers: { authorization: `Bearer ${ADMIN}`, "accept-encoding": "gzip" } });
+    assert.equal(doc.headers.get("content-encoding"), "gzip");
+    const parsed = JSON.parse(gunzipSync(new Uint8Array(await doc.arrayBuffer())).toString("utf8"));
+    assert.equal(parsed.paths["/api/v1/sim"].get["x-role"], "admin");
+    assert.equal(parsed.paths["/api/v1/status"].get["x-role"], "read");
   });
 
   const built = fileURLToPath(new URL("../../web/panel/dist/", import.meta.url));

@@ -26,9 +26,9 @@ const historySchema = {
         properties: {
           t: column({ type: "number" }, "Sample times, epoch ms"),
           state: column({ type: "string" }, "up, degraded, down, unknown, or disabled"),
-          rttMs: column(figure, "Round-trip time, ms (null: no figure)"),
+          rttMs: column(figure, "Mean round-trip time of the answering targets, ms (null: no figure, or the WAN is down)"),
           lossPct: column(figure, "Probe loss over the tracker's window, %"),
-          jitterMs: column(figure, "Mean jitter of the targets, ms"),
+          jitterMs: column(figure, "Mean jitter of the targets, ms (null: no figure, or the WAN is down)"),
         },
       },
     },

@@ -3,16 +3,16 @@
  * @module
  */
 import type { Deps } from "../deps.ts";
-import { DOCS_HTML, DOCS_JS } from "../docs-page.ts";
+import { docsFile } from "../docs-page.ts";
 import { renderMetrics } from "../metrics.ts";
 import { buildOpenApi } from "../openapi.ts";
 import type { Route } from "../router.ts";
-
-const CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'";
+import { type Held, hold, PAGE_HEADERS, send } from "../static.ts";
 
 /** metaRoutes needs the full table (for the OpenAPI document), given as a getter. */
 export function metaRoutes(d: Deps, all: () => readonly Route[]): Route[] {
-  let doc: string | undefined;
+  let doc: Held | undefined;
+  let docAt = -1;
   return [
     {
       method: "GET",
@@ -22,8 +22,13 @@ export function metaRoutes(d: Deps, all: () => readonly Route[]): Route[] {
       summary: "This API described in OpenAPI 3.1, generated from the registered plugins",
       responses: { 200: { description: "The OpenAPI document", schema: { type: "object" } } },
       handler: (c) => {
-        doc ??= JSON.stringify(buildOpenApi(all(), d));
-        return c.body(doc, 200, { "content-type": "application/json" });
+        // Built once (plugins register before start-up) and gzipped once: it is the largest reply.
+        // Rebuilt only when plugins were loaded since (a config write may load more).
+        if (!doc || docAt !== d.kernel.registry.revision) {
+          docAt = d.kernel.registry.revision;
+          doc = hold("openapi.json", new TextEncoder().encode(JSON.stringify(buildOpenApi(all(), d))));
+        }
+        return send(c, doc, {});
       },
     },
     {
@@ -40,18 +45,27 @@ export function metaRoutes(d: Deps, all: () => readonly Route[]): Route[] {
       path: "/docs",
       access: "public",
       tag: "meta",
-      summary: "The API docs page (no data: it loads the OpenAPI document with your credential)",
+      summary: "The API reference page (no data: it loads the OpenAPI document with your credential)",
       responses: { 200: { description: "HTML", type: "text/html", schema: { type: "string" } } },
-      handler: (c) => c.html(DOCS_HTML, 200, { "content-security-policy": CSP }),
+      handler: async (c) => send(c, await docsFile("docs.html"), { ...PAGE_HEADERS }),
     },
     {
       method: "GET",
       path: "/docs/docs.js",
       access: "public",
       tag: "meta",
-      summary: "The docs page's script",
+      summary: "The reference page's script",
       responses: { 200: { description: "JavaScript", type: "text/javascript", schema: { type: "string" } } },
-      handler: (c) => c.body(DOCS_JS, 200, { "content-type": "text/javascript; charset=utf-8" }),
+      handler: async (c) => send(c, await docsFile("docs.js"), {}),
+    },
+    {
+      method: "GET",
+      path: "/docs/docs.css",
+      access: "public",
+      tag: "meta",
+      summary: "The reference page's style sheet",
+      responses: { 200: { description: "CSS", type: "text/css", schema: { type: "string" } } },
+      handler: async (c) => send(c, await docsFile("docs.css"), {}),
     },
   ];
 }
