@@ -226,7 +226,7 @@ function buildWans(
       const m = mine[0];
       if (mine.length > 1) policy!.r.warn("use_member", `${iface.name} is in this policy ${mine.length} times; its lowest metric (${m.name}) is used`);
       const priority = rank ? metrics.indexOf(m.metric) + 1 : m.metric;
-      if (priority !== m.metric) m.r.warn("metric", `metric ${m.metric} is above multiwan's priority range (1–99); priority ${priority} keeps the order`);
+      if (rank) m.r.warn("metric", `the default policy has metrics above multiwan's priorities (1–99), so they are ranked: metric ${m.metric} → priority ${priority}`);
       entry.priority = priority;
       entry.weight = m.weight;
     }

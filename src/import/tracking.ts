@@ -102,7 +102,7 @@ function readHealth(r: SectionReader, targets: number): Record<string, number> {
   put("up", clamp(r, "up", 1, 20, "good rounds"));
   const reliability = clamp(r, "reliability", 1, 8, "targets that must answer");
   if (reliability !== undefined && reliability > targets) {
-    r.warn("reliability", `${reliability} is more than the ${targets} usable target(s): mwan3 never brought this interface online; multiwan counts all ${targets}`);
+    r.warn("reliability", `${reliability} is more than the ${targets} target(s) probed (mwan3 never brings such an interface online); multiwan needs all ${targets} to answer`);
   }
   put("reliability", reliability);
   put("failureIntervalMs", seconds(r, "failure_interval", 50, 60_000));
