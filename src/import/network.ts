@@ -5,7 +5,7 @@
  * the device do.
  * @module
  */
-import { SectionReader, type Warnings } from "./reader.ts";
+import { IPV4, SectionReader, type Warnings } from "./reader.ts";
 import { sectionNamed, type UciFile, type UciSection } from "./uci.ts";
 
 export type WanType = "wan.ethernet" | "wan.repeater" | "wan.tethering" | "wan.cellular";
@@ -26,7 +26,6 @@ export interface NetworkFiles {
 }
 
 const DEVICE = /^[A-Za-z0-9_.-]{1,15}$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const CELLULAR = new Set(["qmi", "mbim", "ncm", "3g", "modemmanager", "wwan", "directip"]);
 const PPP = new Set(["pppoe", "pppoa", "pptp", "ppp", "l2tp"]);
 const PLAIN = new Set(["static", "dhcp", "dhcpv6", "none"]);

@@ -37,6 +37,9 @@ export class Warnings {
   }
 }
 
+/** A dotted-quad IPv4 address. */
+export const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
 const TRUE = new Set(["1", "yes", "on", "true", "enabled"]);
 const FALSE = new Set(["0", "no", "off", "false", "disabled"]);
 

@@ -4,7 +4,7 @@
  * multiwan's defaults, not mwan3's.
  * @module
  */
-import type { SectionReader } from "./reader.ts";
+import { IPV4, type SectionReader } from "./reader.ts";
 
 /** What the tracking options of one interface became. */
 export interface Tracking {
@@ -13,7 +13,6 @@ export interface Tracking {
   readonly health: Record<string, number>;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/;
 const PING_LIKE = new Set(["arping", "nping-tcp", "nping-udp", "nping-icmp", "nping-arp", "nslookup"]);
 const QUALITY = ["failure_latency", "recovery_latency", "failure_loss", "recovery_loss"] as const;
