@@ -55,8 +55,8 @@ export function defineMode<S extends PluginSchema>(def: ModePlugin<S>): ModePlug
 }
 
 /** secret marks a field as a secret (PIN, password, key): the panel shows a password input, the API never echoes it. */
-export function secret() {
-  return v.metadata({ writeOnly: true });
+export function secret<TInput>() {
+  return v.metadata<TInput, { readonly writeOnly: true }>({ writeOnly: true });
 }
 
 /** UI hints the panel reads from a field's `x-ui` (see docs/ui-hints.md). */
@@ -72,6 +72,9 @@ export interface UiHints {
 }
 
 /** ui attaches panel hints to a field: `v.pipe(v.number(), v.title("Timeout"), ui({ unit: "ms" }))`. */
-export function ui(hints: UiHints) {
-  return v.metadata({ "x-ui": hints });
+export function ui<TInput>(hints: UiHints) {
+  return v.metadata<TInput, { readonly "x-ui": UiHints }>({ "x-ui": hints });
 }
+
+/** What `setup(sdk)` receives: this module. `import type { Sdk } from "multiwan/sdk"` to type it. */
+export type Sdk = typeof import("./index.ts");

@@ -1,0 +1,111 @@
+/**
+ * The three example plugins, copied to a temp folder outside the project (no
+ * node_modules) and loaded from there as the daemon does: they register, pass the
+ * contract kit, appear in /api/v1/plugins and OpenAPI, and run in a config.
+ */
+import { strict as assert } from "node:assert";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { FakeClock } from "../../src/clock.ts";
+import { silentLogger } from "../../src/log.ts";
+import type { AnyPlugin, TargetResult, TrackerInstance } from "../../src/plugin.ts";
+import { KIT_UPLINKS, testPlugin } from "../../src/sdk/testing.ts";
+import { TARGETS } from "../helpers.ts";
+import { startDnsResponder } from "./dns-responder.ts";
+import { copyOut, EXAMPLES, makeLoaderRig, removeDir, VXLAN_UPLINK } from "./rig.ts";
+
+const dir = await copyOut(["wan-vxlan", "tracker-dns", "mode-lowest-latency"].map((f) => join(EXAMPLES, f)));
+const dns = await startDnsResponder("127.0.0.1");
+
+const config = {
+  mode: { type: "mode.lowest-latency", marginMs: 5 },
+  wans: {
+    ethernet: { type: "wan.ethernet", device: "eth1", tracker: { type: "tracker.ping", targets: TARGETS } },
+    tunnel: {
+      type: "wan.vxlan", device: "vx42", vni: 42, underlay: "eth1", local: "198.18.1.2", remote: "198.18.1.1",
+      address: "198.18.51.2/30", gateway: "198.18.51.1", tracker: { type: "tracker.ping", targets: TARGETS },
+    },
+  },
+};
+const rig = await makeLoaderRig([dir], config);
+after(async () => {
+  await rig.close();
+  await dns.close();
+  await removeDir(dir);
+});
+
+const plugin = (id: string) => rig.registry.get(id) as AnyPlugin;
+
+describe("example plugins loaded from a folder outside the project", () => {
+  it("all three register, nothing fails, each names its folder", () => {
+    assert.deepEqual(rig.registry.failures(), []);
+    for (const [id, folder] of [["wan.vxlan", "wan-vxlan"], ["tracker.dns", "tracker-dns"], ["mode.lowest-latency", "mode-lowest-latency"]]) {
+      assert.equal(rig.registry.originOf(id), join(dir, folder));
+    }
+  });
+
+  it("/api/v1/plugins lists them with their JSON Schemas (titles, UI hints)", async () => {
+    const body = await (await rig.req("GET", "/api/v1/plugins")).json() as {
+      plugins: { id: string; title: string; schema: { properties: Record<string, Record<string, unknown>> } }[];
+      failed: unknown[];
+    };
+    const vx = body.plugins.find((p) => p.id === "wan.vxlan");
+    assert.equal(vx?.title, "VXLAN tunnel");
+    assert.equal(vx?.schema.properties.vni.title, "VNI");
+    assert.deepEqual(vx?.schema.properties.mtu["x-ui"], { advanced: true, unit: "B" });
+    assert.ok(body.plugins.some((p) => p.id === "tracker.dns") && body.plugins.some((p) => p.id === "mode.lowest-latency"));
+    assert.deepEqual(body.failed, []);
+    assert.equal((await rig.req("GET", "/api/v1/plugins/tracker.dns")).status, 200);
+  });
+
+  it("the OpenAPI document's config schema offers the new types", async () => {
+    const text = await (await rig.req("GET", "/api/v1/openapi.json")).text();
+    for (const id of ["wan.vxlan", "tracker.dns", "mode.lowest-latency"]) assert.ok(text.includes(`"const":"${id}"`), id);
+  });
+
+  it("a config using them runs: the tunnel WAN is inspected, the mode decides", () => {
+    const st = rig.kernel.status();
+    const tunnel = st.wans.find((w) => w.name === "tunnel");
+    assert.equal(tunnel?.type, "wan.vxlan");
+    assert.equal(tunnel?.device, "vx42");
+    assert.match(st.mode.summary ?? "", /carries new connections/);
+  });
+});
+
+describe("tracker.dns on loopback", () => {
+  const ask = async (rcode: number | undefined, port = dns.port) => {
+    dns.rcode = rcode;
+    const clock = new FakeClock(0);
+    const ctx = { instance: "t", log: silentLogger, clock, platform: rig.platform, signal: new AbortController().signal };
+    const t = await plugin("tracker.dns").create(ctx, { targets: ["127.0.0.1"], name: "example.com", port, intervalMs: 1000, timeoutMs: 300 }) as TrackerInstance;
+    const got = await new Promise<TargetResult>((resolve) => {
+      const s = t.watch({ wan: "t", device: "lo", address: "127.0.0.1", index: 1 }, (r) => void s.close().then(() => resolve(r)), 1000);
+    });
+    dns.rcode = 0;
+    return got;
+  };
+
+  it("an answer is ok, with a round-trip time", async () => {
+    const r = await ask(0);
+    assert.equal(r.ok, true);
+    assert.ok(typeof r.rttMs === "number" && r.rttMs >= 0);
+  });
+
+  it("NXDOMAIN still proves the path; REFUSED and silence are losses", async () => {
+    assert.equal((await ask(3)).ok, true);
+    assert.deepEqual(await ask(5), { target: "127.0.0.1", ok: false, error: "refused" });
+    assert.deepEqual(await ask(undefined), { target: "127.0.0.1", ok: false, error: "timeout" });
+  });
+});
+
+describe("contract kit over the loaded examples", () => {
+  testPlugin(plugin("wan.vxlan"), {
+    config: { device: "vx42", vni: 42, underlay: "eth1", local: "198.18.1.2", remote: "198.18.1.1", address: "198.18.51.2/30", gateway: "198.18.51.1" },
+    uplinks: [...KIT_UPLINKS, VXLAN_UPLINK],
+  });
+  testPlugin(plugin("tracker.dns"), {
+    config: { targets: ["127.0.0.1"], port: dns.port, timeoutMs: 200 },
+    binding: { address: "127.0.0.1" },
+  });
+  testPlugin(plugin("mode.lowest-latency"), { config: {} });
+});
