@@ -21,6 +21,8 @@ export const USAGE = `Usage: multiwan [--url URL] [--token TOKEN] [--json] COMMA
   events [--since ID]             follow events (one JSON line each with --json)
   token create NAME [--role read|admin] | token list | token revoke ID
   hash-password                   read a password on stdin, print its hash (for api.passwordHash)
+  daemon [DAEMON FLAGS]           run the daemon on Deno with permissions derived from its flags and config
+  permissions [DAEMON FLAGS]      print those Deno permissions and where each comes from (for audit)
   import mwan3 FILE [--network FILE] [--wireless FILE]
                                   convert an OpenWrt mwan3 config: the document on stdout,
                                   warnings on stderr; exit 6 when invalid (offline; applies nothing)
@@ -58,6 +60,11 @@ function statusLines(st: Status): string {
 
 /** run executes one command; returns the exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
+  if (argv[0] === "daemon" || argv[0] === "permissions") {
+    // The daemon's flags, not the client's: handed to the launcher as they are.
+    const { launch } = await import("../launch/launch.ts");
+    return await launch(argv[0] === "daemon" ? argv.slice(1) : argv);
+  }
   let parsed;
   try {
     parsed = parseArgs({

@@ -1,0 +1,116 @@
+/**
+ * The launcher: reads the daemon's flags and config (and its last good copy), derives the
+ * Deno permissions, and runs `deno run <permissions> src/main.ts <args>` with stdio
+ * inherited, forwarding SIGINT/SIGTERM/SIGHUP and the exit code. `permissions` (or
+ * `--print-permissions`) prints the derivation for audit instead. Never `-A`.
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { configPathOf, flagsOf, type Need, needsFor, parseLaunchFlags } from "./permissions.ts";
+
+/** The project folder (where src/, plugins/, web/ and node_modules/ are). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** readConfigs reads the config and its last good copy; unreadable ones are skipped with a note. */
+export async function readConfigs(path: string, warn: (text: string) => void): Promise<unknown[]> {
+  const docs: unknown[] = [];
+  for (const p of [path, `${path}.last-good`]) {
+    let text: string;
+    try {
+      text = await readFile(p, "utf8");
+    } catch (err) {
+      if ((err as { code?: string }).code !== "ENOENT") warn(`cannot read ${p}: ${(err as Error).message}`);
+      continue;
+    }
+    try {
+      docs.push(JSON.parse(text));
+    } catch {
+      warn(`${p} is not valid JSON; its permissions are not derived`);
+    }
+  }
+  return docs;
+}
+
+/** auditText renders the flags, then each value and where it comes from. */
+export function auditText(needs: readonly Need[]): string {
+  const flags = flagsOf(needs);
+  const why = new Map<string, Set<string>>();
+  for (const n of needs) {
+    const key = `--allow-${n.kind}=${n.value}`;
+    why.set(key, (why.get(key) ?? new Set()).add(n.from));
+  }
+  const lines = [...why.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, from]) => `#   ${k}  <- ${[...from].join(", ")}`);
+  return `deno run ${flags.join(" \\\n  ")} \\\n  src/main.ts\n#\n# why:\n${lines.join("\n")}\n`;
+}
+
+type DenoApi = {
+  execPath(): string;
+  Command: new (cmd: string, o: { args: string[]; stdin: "inherit"; stdout: "inherit"; stderr: "inherit" }) => {
+    spawn(): { kill(signal: string): void; status: Promise<{ code: number; signal: string | null }> };
+  };
+  addSignalListener(signal: string, fn: () => void): void;
+  removeSignalListener(signal: string, fn: () => void): void;
+};
+const denoApi = () => (globalThis as { Deno?: DenoApi }).Deno;
+
+function denoBinary(): string {
+  const deno = denoApi();
+  return deno ? deno.execPath() : join(ROOT, "node_modules", "deno", "deno");
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const EXIT_OF_SIGNAL: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * runInherited runs a command with stdio inherited, forwards SIGINT/SIGTERM/SIGHUP to it and
+ * resolves with its exit code. Deno.Command on Deno (its node:child_process reports a child
+ * that exits 0 on SIGTERM as killed), node:child_process on Node.
+ */
+export function runInherited(cmd: string, args: readonly string[]): Promise<number> {
+  const deno = denoApi();
+  if (deno) {
+    const child = new deno.Command(cmd, { args: [...args], stdin: "inherit", stdout: "inherit", stderr: "inherit" }).spawn();
+    const handlers = SIGNALS.map((s) => [s, () => child.kill(s)] as const);
+    for (const [s, h] of handlers) deno.addSignalListener(s, h);
+    return child.status.then((st) => {
+      for (const [s, h] of handlers) deno.removeSignalListener(s, h);
+      return st.signal ? EXIT_OF_SIGNAL[st.signal] ?? 1 : st.code;
+    });
+  }
+  const child = spawn(cmd, [...args], { stdio: "inherit" });
+  const handlers = SIGNALS.map((s) => [s, () => child.kill(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  return new Promise<number>((done) => {
+    child.on("error", (err) => {
+      console.error(`multiwan: cannot start ${cmd}: ${err.message}`);
+      done(1);
+    });
+    child.on("exit", (code, signal) => {
+      for (const [s, h] of handlers) process.off(s, h);
+      done(code ?? (signal ? EXIT_OF_SIGNAL[signal] ?? 1 : 1));
+    });
+  });
+}
+
+/** launch runs the daemon (or prints its permissions); resolves with the exit code. */
+export async function launch(argv: readonly string[], o: { cwd?: string } = {}): Promise<number> {
+  const cwd = o.cwd ?? process.cwd();
+  const print = argv[0] === "permissions" || argv.includes("--print-permissions");
+  const args = argv.filter((a, i) => a !== "--print-permissions" && !(i === 0 && a === "permissions"));
+  const flags = parseLaunchFlags(args);
+  const docs = await readConfigs(configPathOf(flags, cwd), (t) => console.error(`multiwan: ${t}`));
+  const needs = needsFor(args, docs, { cwd, root: ROOT });
+  if (print) {
+    process.stdout.write(auditText(needs));
+    return 0;
+  }
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log("The launcher runs the daemon on Deno with permissions derived from its flags and config;");
+    console.log("`permissions` or --print-permissions prints them. The daemon's own flags follow.\n");
+  }
+  return await runInherited(denoBinary(), ["run", ...flagsOf(needs), join(ROOT, "src", "main.ts"), ...args]);
+}
