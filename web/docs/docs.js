@@ -175,6 +175,9 @@ function example(schema, depth = 0) {
     const out = {};
     const req = new Set(s.required || []);
     for (const [k, v] of Object.entries(s.properties || {})) if (req.has(k) || depth === 0) out[k] = example(v, depth + 1);
+    if (!s.properties && s.additionalProperties && typeof s.additionalProperties === "object") {
+      out.name = example(s.additionalProperties, depth + 1);
+    }
     return out;
   }
   if (t === "array") return s.items ? [example(s.items, depth + 1)] : [];
@@ -301,16 +304,16 @@ function operation(method, path, op) {
     if (op.description) body.append(el("p", {}, op.description));
     body.append(el("p", { class: "lim" }, role === "public" ? "No credential needed." : role === "admin"
       ? "Needs an admin credential (session or admin token)." : "Any credential (read or admin)."));
-    if (op.parameters && op.parameters.length) body.append(el("h4", {}, "Parameters"), paramTable(op.parameters));
-    if (op.requestBody) body.append(el("h4", {}, "Request body" + (op.requestBody.required ? "" : " (optional)")), ...mediaBlock("", op.requestBody.content));
-    body.append(el("h4", {}, "Responses"));
+    if (op.parameters && op.parameters.length) body.append(el("h3", {}, "Parameters"), paramTable(op.parameters));
+    if (op.requestBody) body.append(el("h3", {}, "Request body" + (op.requestBody.required ? "" : " (optional)")), ...mediaBlock("", op.requestBody.content));
+    body.append(el("h3", {}, "Responses"));
     for (const [code, r] of Object.entries(op.responses || {})) {
       const rd = el("details", { class: "resp" }, el("summary", {}, el("b", { class: "code c" + code[0] }, code), " ", r.description || ""));
       if (r.headers) rd.append(el("div", { class: "lim" }, "Headers: " + Object.keys(r.headers).join(", ")));
       rd.append(...mediaBlock("", r.content));
       body.append(rd);
     }
-    body.append(el("h4", {}, "Try it"), tryIt(method.toUpperCase(), path, op));
+    body.append(el("h3", {}, "Try it"), tryIt(method.toUpperCase(), path, op));
     d.append(body);
   });
   return d;
