@@ -63,10 +63,15 @@ export function simRoutes(d: Deps, sim: SimControl | undefined): Route[] {
     if (!sim) throw NOT_SIM();
     return sim;
   };
-  /** The WANs configured on each device (without refreshing flow figures). */
-  const withWans = (u: SimUplinkView) => ({
+  /** The WANs on each device, read once per request (without refreshing flow figures). */
+  const wansByDevice = () => {
+    const by = new Map<string, string[]>();
+    for (const w of d.kernel.status({ flows: false }).wans) by.set(w.device, [...(by.get(w.device) ?? []), w.name]);
+    return by;
+  };
+  const withWans = (u: SimUplinkView, by = wansByDevice()) => ({
     device: u.device,
-    wans: d.kernel.status({ flows: false }).wans.filter((w) => w.device === u.device).map((w) => w.name),
+    wans: by.get(u.device) ?? [],
     present: u.present,
     carrier: u.carrier,
     upstream: u.upstream,
@@ -95,7 +100,8 @@ export function simRoutes(d: Deps, sim: SimControl | undefined): Route[] {
       responses: { 200: { description: "The simulator's state", schema: schemaOf(simView) }, 404: notSim },
       handler: (c) => {
         const s = need();
-        return c.json({ uplinks: s.uplinks().map(withWans), client: { perSecond: s.clientRate() }, presets: s.presets() });
+        const by = wansByDevice();
+        return c.json({ uplinks: s.uplinks().map((u) => withWans(u, by)), client: { perSecond: s.clientRate() }, presets: s.presets() });
       },
     },
     {
