@@ -15,6 +15,7 @@ import { PluginLoader, pluginDirsOf, pluginsSection } from "../../src/loader/ind
 import { silentLogger } from "../../src/log.ts";
 import { createSimPlatform, type SimPlatform, type SimUplinkSpec } from "../../src/platform/sim/index.ts";
 import { Registry } from "../../src/registry.ts";
+import type { PluginLimits } from "../../src/runtime/bounded.ts";
 import * as sdk from "../../src/sdk/index.ts";
 import { builtinPlugins } from "../../plugins/builtin.ts";
 import { apiSection } from "../../web/api-schemas.ts";
@@ -49,10 +50,14 @@ export interface LoaderRig {
 }
 
 /** makeLoaderRig loads `dirs` (as --plugins would) and boots `config`. */
-export async function makeLoaderRig(dirs: readonly string[], config: unknown, timeoutMs?: number): Promise<LoaderRig> {
+export async function makeLoaderRig(
+  dirs: readonly string[],
+  config: unknown,
+  o: { timeoutMs?: number; limits?: Partial<PluginLimits> } = {},
+): Promise<LoaderRig> {
   const registry = new Registry();
   registry.registerAll(builtinPlugins);
-  const loader = new PluginLoader(registry, { sdk, log: silentLogger, timeoutMs });
+  const loader = new PluginLoader(registry, { sdk, log: silentLogger, timeoutMs: o.timeoutMs });
   await loader.load(dirs);
   const clock = new FakeClock(1_000_000);
   const platform = createSimPlatform({ clock, uplinks: [...UPLINKS, VXLAN_UPLINK], seed: 7 });
@@ -67,6 +72,7 @@ export async function makeLoaderRig(dirs: readonly string[], config: unknown, ti
     beforeValidate: async (doc) => void await loader.load(pluginDirsOf(doc)),
     log: silentLogger,
     pluginLogger: () => silentLogger,
+    limits: o.limits,
   });
   await kernel.boot();
   const auth = new AuthStore({ adminToken: ADMIN });
