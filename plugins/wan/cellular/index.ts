@@ -5,7 +5,8 @@
  */
 import * as v from "valibot";
 import type { WanPlugin } from "../../../src/index.ts";
-import { deviceField, gatewayField, inspectDevice, runTool } from "../_shared/device.ts";
+import { deviceField, gatewayField, inspectDevice } from "../_shared/device.ts";
+import { ToolCache } from "../_shared/tool-cache.ts";
 
 export const cellularSchema = v.strictObject({
   device: deviceField("wwan0"),
@@ -43,7 +44,7 @@ export const cellularWan = {
   version: "1.0.0",
   kernel: "^1.0.0",
   title: "Cellular",
-  description: "A mobile modem (LTE/5G). Metered: probes are frugal and traffic leaves it as soon as a better uplink is back.",
+  description: "A mobile modem (LTE/5G). Metered by default: traffic leaves it as soon as a better uplink is back.",
   schema: cellularSchema,
   wanDefaults: { metered: true },
   statusFields: [
@@ -53,12 +54,14 @@ export const cellularWan = {
     { key: "dataUsedBytes", title: "Data used", unit: "B" },
   ],
   create(ctx, config) {
+    const mmcli = new ToolCache(ctx, ["mmcli", "-m", config.modem, "-J"]);
     return {
       device: config.device,
       async inspect() {
-        const text = await runTool(ctx, ["mmcli", "-m", config.modem, "-J"]);
+        const link = await inspectDevice(ctx, config.device, config.gateway);
+        const text = await mmcli.read(link);
         const modem = text === undefined ? { signalPct: null, operator: null, technology: null } : parseMmcli(text);
-        const base = await inspectDevice(ctx, config.device, config.gateway, modem);
+        const base = { ...link, details: { ...link.details, ...modem } as Record<string, string | number | boolean | null> };
         const used = Number(base.details.rxBytes ?? 0) + Number(base.details.txBytes ?? 0);
         return { ...base, details: { ...base.details, dataUsedBytes: used } };
       },

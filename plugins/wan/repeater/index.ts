@@ -5,7 +5,8 @@
  */
 import * as v from "valibot";
 import type { WanPlugin } from "../../../src/index.ts";
-import { deviceField, gatewayField, inspectDevice, runTool } from "../_shared/device.ts";
+import { deviceField, gatewayField, inspectDevice } from "../_shared/device.ts";
+import { ToolCache } from "../_shared/tool-cache.ts";
 
 export const repeaterSchema = v.strictObject({
   device: deviceField("wlan0"),
@@ -37,12 +38,14 @@ export const repeaterWan = {
   schema: repeaterSchema,
   statusFields: [{ key: "ssid", title: "SSID" }, { key: "signalDbm", title: "Signal", unit: "dBm" }],
   create(ctx, config) {
+    const iw = new ToolCache(ctx, ["iw", "dev", config.device, "link"]);
     return {
       device: config.device,
       async inspect() {
-        const text = await runTool(ctx, ["iw", "dev", config.device, "link"]);
+        const link = await inspectDevice(ctx, config.device, config.gateway);
+        const text = await iw.read(link);
         const wifi = text === undefined ? { ssid: null, signalDbm: null } : parseIwLink(text);
-        const base = await inspectDevice(ctx, config.device, config.gateway, wifi);
+        const base = { ...link, details: { ...link.details, ...wifi } };
         const wrongNetwork = config.ssid !== undefined && wifi.ssid !== null && wifi.ssid !== config.ssid;
         return wrongNetwork ? { ...base, carrier: false } : base;
       },
