@@ -118,6 +118,10 @@ describe("secrets from writeOnly schemas", () => {
     const p = await res.json();
     assert.deepEqual(p.issues.map((i: { path: string }) => i.path), ["wans.newvault.pin"]);
     assert.equal((r.kernel.config.doc as { wans: Record<string, unknown> }).wans.newvault, undefined);
+    const doc = { ...r.kernel.config.doc as { wans: object }, wans: { ...(r.kernel.config.doc as { wans: object }).wans, newvault: body } };
+    const dry = await (await r.req("POST", "/api/v1/config/validate", { body: doc })).json();
+    assert.equal(dry.valid, false);
+    assert.deepEqual(dry.issues.map((i: { path: string }) => i.path), ["wans.newvault.pin"]);
   });
 
   it("the dry run accepts the served document as it is", async () => {

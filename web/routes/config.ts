@@ -7,6 +7,7 @@ import { readJson } from "../body.ts";
 import { etagOf, mergePatch, redact, unredact, writeConfig } from "../config-ops.ts";
 import * as s from "../api-schemas.ts";
 import { type Deps, schemaOf } from "../deps.ts";
+import { HttpError } from "../problem.ts";
 import type { ParamDoc, ResponseDoc, Route } from "../router.ts";
 
 export const JSON_TYPES = ["application/json"] as const;
@@ -89,7 +90,15 @@ export function configRoutes(d: Deps): Route[] {
       },
       handler: async (c) => {
         const body = await readJson(c, { limit: d.bodyLimit, types: JSON_TYPES });
-        const issues = d.kernel.validate(unredact(d.kernel, body, d.kernel.config.doc));
+        let doc: unknown;
+        try {
+          doc = unredact(d.kernel, body, d.kernel.config.doc);
+        } catch (err) {
+          // A redaction marker with nothing stored behind it is one more issue of the dry run.
+          if (err instanceof HttpError && err.issues) return c.json({ valid: false, issues: err.issues });
+          throw err;
+        }
+        const issues = d.kernel.validate(doc);
         return c.json({ valid: issues.length === 0, issues });
       },
     },
