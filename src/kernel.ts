@@ -37,6 +37,11 @@ export interface KernelOptions {
   readonly pluginLogger?: (plugin: string, instance: string) => Logger;
   /** Called with the document's `log` block whenever a config is (re)applied. */
   readonly onLogSettings?: (settings: ConfigDocument["log"]) => Promise<void>;
+  /**
+   * Called with a written document before it is validated (the daemon loads plugin folders
+   * it names); plugins it registers are in the schema that validates it.
+   */
+  readonly beforeValidate?: (doc: unknown) => Promise<void>;
   /** Bounds on plugin calls (defaults: PLUGIN_LIMITS in src/runtime/bounded.ts); tests shorten them. */
   readonly limits?: Partial<PluginLimits>;
 }
@@ -58,7 +63,6 @@ function settingsOf(doc: ConfigDocument): RoutingSettings {
 
 export class Kernel {
   readonly events: EventBus;
-  readonly schema: DocumentSchema;
   readonly registry: Registry;
   readonly #o: KernelOptions;
   readonly #clock: Clock;
@@ -86,6 +90,7 @@ export class Kernel {
   #retry?: { cancel(): void };
   #flowsAt = -Infinity;
   #closed = false;
+  #schema?: { readonly at: number; readonly schema: DocumentSchema };
 
   constructor(o: KernelOptions) {
     this.#o = o;
@@ -94,8 +99,15 @@ export class Kernel {
     this.#log = o.log ?? logger("kernel");
     this.#limits = { ...PLUGIN_LIMITS, ...o.limits };
     this.events = new EventBus({ now: () => this.#clock.now() });
-    this.schema = buildDocumentSchema(o.registry, o.sections);
+    void this.schema; // fail fast when no WAN or mode plugin is registered
     this.#startedAt = this.#clock.now();
+  }
+
+  /** The document's schema, rebuilt when plugins were registered (or failed to load) since. */
+  get schema(): DocumentSchema {
+    const at = this.registry.revision;
+    if (this.#schema?.at !== at) this.#schema = { at, schema: buildDocumentSchema(this.registry, this.#o.sections) };
+    return this.#schema.schema;
   }
 
   get revision(): number {
@@ -209,6 +221,7 @@ export class Kernel {
         state: gen === this.#gen ? this.#effectiveState(name) : (this.#overrides.get(name) ?? slot?.runtime?.state ?? "down"),
         index: this.#indexOf(name),
         inspection: slot?.runtime?.inspection,
+        latencyMs: slot?.runtime?.view().latencyMs,
       });
     }
     return out;
@@ -299,6 +312,7 @@ export class Kernel {
       if (opts.expectRevision !== undefined && opts.expectRevision !== this.#stored.revision) {
         throw new RevisionConflictError(opts.expectRevision, this.#stored.revision);
       }
+      await this.#o.beforeValidate?.(doc);
       const v = validateDocument(this.schema, doc);
       if (!v.ok) throw new ConfigError(v.issues);
       if (JSON.stringify(doc) === JSON.stringify(this.#stored.doc)) {

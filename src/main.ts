@@ -1,7 +1,7 @@
 /**
  * The composition root: the only file that knows the built-in plugins, the platforms and
  * the web app. Flags: --config FILE, --dataplane sim|linux, --listen HOST:PORT,
- * --state-dir DIR.
+ * --state-dir DIR, --plugins DIR (repeatable).
  * @module
  */
 import { mkdir } from "node:fs/promises";
@@ -17,9 +17,12 @@ import { FileConfigStore } from "./config/store.ts";
 import { messageOf } from "./errors.ts";
 import { hooksSection, startHooks } from "./hooks/index.ts";
 import { Kernel } from "./kernel.ts";
+import { bootPluginDirs } from "./loader/boot.ts";
+import { PluginLoader, pluginDirsOf, pluginsSection } from "./loader/index.ts";
 import { logger, setupLogging, stopLogging } from "./log.ts";
 import type { Platform } from "./platform.ts";
 import { Registry } from "./registry.ts";
+import * as sdk from "./sdk/index.ts";
 import { serve, type Server } from "./serve.ts";
 
 const USAGE = `Usage: multiwan [--dataplane sim|linux] [--listen HOST:PORT] [--config FILE] [--state-dir DIR]
@@ -30,6 +33,8 @@ const USAGE = `Usage: multiwan [--dataplane sim|linux] [--listen HOST:PORT] [--c
                          else 127.0.0.1:8080; never an uplink unless named)
   --config FILE          the config document (default STATE_DIR/config.json)
   --state-dir DIR        where state is kept (default ./state)
+  --plugins DIR          load third-party plugins from DIR (a plugin folder or a folder of
+                         them); repeatable; the config's plugins.dirs adds more
   --no-scenario          sim only: do not start the preset "demo" at boot (every 80 s the
                          Ethernet uplink fails silently, recovers, loses its cable, recovers);
                          POST /api/v1/sim/presets/demo/start plays it later
@@ -56,6 +61,8 @@ export interface Flags {
   readonly listen?: readonly Listen[];
   readonly config?: string;
   readonly stateDir: string;
+  /** Plugin directories from --plugins (repeatable); absent when none. */
+  readonly plugins?: readonly string[];
   /** Sim only: replay the demo's fault cycle on the Ethernet uplink. */
   readonly scenario: boolean;
 }
@@ -69,6 +76,7 @@ export function parseFlags(argv: string[]): Flags | "help" {
       listen: { type: "string" },
       config: { type: "string" },
       "state-dir": { type: "string", default: "./state" },
+      plugins: { type: "string", multiple: true, default: [] },
       "no-scenario": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
@@ -83,6 +91,7 @@ export function parseFlags(argv: string[]): Flags | "help" {
     listen: values.listen === undefined ? undefined : [parseListen(values.listen)],
     config: values.config,
     stateDir: values["state-dir"],
+    ...(values.plugins.length > 0 ? { plugins: values.plugins } : {}),
     scenario: values.dataplane === "sim" && !values["no-scenario"],
   };
 }
@@ -121,13 +130,17 @@ export async function main(argv: string[]): Promise<void> {
   await mkdir(flags.stateDir, { recursive: true });
   const registry = new Registry();
   registry.registerAll(builtinPlugins);
+  const store = new FileConfigStore(flags.config ?? join(flags.stateDir, "config.json"));
+  const loader = new PluginLoader(registry, { sdk, log: logger("kernel", "loader") });
+  await loader.load(await bootPluginDirs(store, flags.plugins ?? []));
   const { platform, defaultConfig, start, sim } = await makePlatform(flags);
   const kernel = new Kernel({
     registry,
     platform,
-    store: new FileConfigStore(flags.config ?? join(flags.stateDir, "config.json")),
+    store,
     defaultConfig,
-    sections: { api: apiSection, hooks: hooksSection },
+    sections: { api: apiSection, hooks: hooksSection, plugins: pluginsSection },
+    beforeValidate: async (doc) => void await loader.load(pluginDirsOf(doc)),
     onLogSettings: (s) => setupLogging({ level: s.level, categories: s.categories, file: s.file }),
   });
   const boot = await kernel.boot();

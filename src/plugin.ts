@@ -99,6 +99,8 @@ export interface ModeWan {
   readonly weight: number;
   readonly state: HealthState;
   readonly metered: boolean;
+  /** Mean RTT of the answering targets in the last rounds, ms; absent while nothing answered. */
+  readonly latencyMs?: number;
 }
 
 export interface ModeInput {

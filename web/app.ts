@@ -13,7 +13,7 @@ import { randomPassword } from "./auth/password.ts";
 import { AuthStore } from "./auth/store.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
 import { field } from "./config-ops.ts";
-import { type Deps, schemaBook } from "./deps.ts";
+import { type Deps, type SchemaBook, schemaBook } from "./deps.ts";
 import { HealthHistory } from "./history.ts";
 import { HttpError, problemResponse, toHttpError } from "./problem.ts";
 import { type ApiEnv, mount, type Route } from "./router.ts";
@@ -66,11 +66,16 @@ export function createApp(kernel: Kernel, opts: ApiOptions = {}): Api {
     configHash: () => field(field(kernel.config.doc, "api"), "passwordHash") as string | undefined,
     loginsPerMinute: opts.loginsPerMinute,
   });
+  // The JSON Schemas follow the kernel's schema, which grows when a config write loads plugins.
+  let book: { of: Kernel["schema"]; book: SchemaBook } | undefined;
   const deps: Deps = {
     kernel,
     guard,
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    book: schemaBook(kernel),
+    get book() {
+      if (book?.of !== kernel.schema) book = { of: kernel.schema, book: schemaBook(kernel) };
+      return book.book;
+    },
     extraMetrics: opts.extraMetrics,
   };
   const streams = new EventStreams(opts.heartbeatMs);

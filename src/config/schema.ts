@@ -87,10 +87,21 @@ function entryFor(plugin: AnyPlugin, kernelEntries: v.ObjectEntries) {
   );
 }
 
+/**
+ * A `type` no plugin holds is refused; when a plugin of that id failed to load, the message
+ * says so and why ("wan.foo failed to load from /x/y: …") instead of listing the known types.
+ */
+function typeIssue(registry: Registry) {
+  return (issue: v.VariantIssue) => {
+    const failed = typeof issue.input === "string" ? registry.failureOf(issue.input) : undefined;
+    return failed ? `${issue.input} failed to load from ${failed.folder}: ${failed.error.message}` : issue.message;
+  };
+}
+
 function trackerEntry(registry: Registry) {
   const options = registry.list("tracker").map((p) => entryFor(p, {}));
   if (options.length === 0) throw new Error("No tracker plugin is registered");
-  return v.variant("type", options as unknown as v.VariantOptions<"type">);
+  return v.variant("type", options as unknown as v.VariantOptions<"type">, typeIssue(registry));
 }
 
 function wanCommon(plugin: AnyPlugin, tracker: v.GenericSchema): v.ObjectEntries {
@@ -142,11 +153,11 @@ export function buildDocumentSchema(registry: Registry, sections: Sections = {})
     v.strictObject({
       log: v.optional(logSchema, {}),
       routing: v.optional(routingSchema, {}),
-      mode: v.variant("type", modes as unknown as v.VariantOptions<"type">),
+      mode: v.variant("type", modes as unknown as v.VariantOptions<"type">, typeIssue(registry)),
       wans: v.pipe(
         v.record(
           v.pipe(v.string(), v.regex(WAN_NAME, "WAN names are lowercase letters, digits, - and _, at most 24")),
-          v.variant("type", wans as unknown as v.VariantOptions<"type">),
+          v.variant("type", wans as unknown as v.VariantOptions<"type">, typeIssue(registry)),
         ),
         v.check((w) => Object.keys(w).length <= 32, "At most 32 WANs"),
       ),

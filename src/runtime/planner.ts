@@ -17,6 +17,8 @@ export interface PlannedWan {
   readonly state: HealthState;
   readonly index: number;
   readonly inspection?: WanInspection;
+  /** Mean RTT from the health judge, ms (modes may rank by it). */
+  readonly latencyMs?: number;
 }
 
 export interface PlanInputs {
@@ -53,6 +55,7 @@ export function composePlan(inp: PlanInputs): { plan: RoutingPlan; decision: Mod
     weight: w.weight,
     state: w.state,
     metered: w.metered,
+    ...(w.latencyMs === undefined ? {} : { latencyMs: w.latencyMs }),
   }));
   const decision = inp.mode.decide({ wans: modeWans, previous: inp.previousDecision });
   checkDecision(decision);

@@ -28,7 +28,22 @@ export function statusRoutes(d: Deps): Route[] {
     }
     return cached.body;
   };
-  const plugins = d.kernel.registry.list().map(pluginInfo);
+  // Rebuilt when plugins were loaded (or failed to load) since: a config write may load new folders.
+  let catalogue: { at: number; plugins: ReturnType<typeof pluginInfo>[] } | undefined;
+  const pluginList = () => {
+    const registry = d.kernel.registry;
+    if (catalogue?.at !== registry.revision) catalogue = { at: registry.revision, plugins: registry.list().map(pluginInfo) };
+    return catalogue.plugins;
+  };
+  const failureSchema = {
+    type: "object",
+    description: "A plugin that failed to load; a config that uses its id is refused naming it",
+    properties: {
+      id: { type: "string" },
+      folder: { type: "string" },
+      error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } },
+    },
+  };
   const idParam = { name: "id", description: "Plugin id, e.g. wan.cellular", schema: { type: "string" } };
   const pluginSchema = { $ref: "#/components/schemas/PluginInfo" };
   return [
@@ -49,9 +64,15 @@ export function statusRoutes(d: Deps): Route[] {
       tag: "plugins",
       summary: "Registered plugins, each with its configuration's JSON Schema (draft 2020-12)",
       responses: {
-        200: { description: "The plugins", schema: { type: "object", properties: { plugins: { type: "array", items: pluginSchema } } } },
+        200: {
+          description: "The plugins, and those that failed to load with why",
+          schema: {
+            type: "object",
+            properties: { plugins: { type: "array", items: pluginSchema }, failed: { type: "array", items: failureSchema } },
+          },
+        },
       },
-      handler: (c) => c.json({ plugins }),
+      handler: (c) => c.json({ plugins: pluginList(), failed: d.kernel.registry.failures() }),
     },
     {
       method: "GET",
@@ -63,7 +84,7 @@ export function statusRoutes(d: Deps): Route[] {
       responses: { 200: { description: "The plugin", schema: pluginSchema } },
       handler: (c) => {
         const id = c.req.param("id") ?? "";
-        const p = plugins.find((x) => x.id === id);
+        const p = pluginList().find((x) => x.id === id);
         if (!p) throw new HttpError(404, "E_PLUGIN_NOT_FOUND", "No plugin is registered under that id");
         return c.json(p);
       },
