@@ -48,6 +48,7 @@ export const routingSchema = v.strictObject({
       v.minValue(0x100),
       v.maxValue(0xffffffff),
       v.check((m) => countBits(m) >= 3, "markMask needs at least 3 bits"),
+      v.check(contiguous, "markMask must be one run of contiguous bits, e.g. 0x3f00"),
       v.title("fwmark mask"),
       v.description("Mark bits multiwan owns; other packages' bits are preserved."),
     ),
@@ -76,6 +77,27 @@ function countBits(n: number): number {
   let c = 0;
   for (let x = n >>> 0; x; x >>>= 1) c += x & 1;
   return c;
+}
+
+/**
+ * How many WANs a mark mask can tell apart: every value of its contiguous bits except 0 and
+ * the three reserved ones (bypass, unreachable, blackhole) — 60 for 0x3f00, 4 for three bits.
+ */
+export function wanCapacity(markMask: number): number {
+  const m = markMask >>> 0;
+  if (m === 0) return 0;
+  let shift = 0;
+  while (((m >>> shift) & 1) === 0) shift++;
+  return Math.max(0, (m >>> shift) - 3);
+}
+
+/** A mask whose bits are one contiguous run (what the dataplane needs). */
+function contiguous(markMask: number): boolean {
+  const m = markMask >>> 0;
+  if (m === 0) return false;
+  let shift = 0;
+  while (((m >>> shift) & 1) === 0) shift++;
+  return !/0/.test((m >>> shift).toString(2));
 }
 
 /** Builds the strict object for one plugin: `type` literal plus kernel keys plus the plugin's keys. */
@@ -163,6 +185,19 @@ export function buildDocumentSchema(registry: Registry, sections: Sections = {})
       ),
       ...Object.fromEntries(Object.entries(sections).map(([k, s]) => [k, v.optional(s, {})])),
     }),
+    // Each WAN needs its own fwmark value inside routing.markMask.
+    v.forward(
+      v.check(
+        (d) => Object.keys(d.wans).length <= wanCapacity(d.routing.markMask),
+        (i) => {
+          const d = i.input as { wans: object; routing: { markMask: number } };
+          const n = Object.keys(d.wans).length;
+          return `${n} WANs, but routing.markMask 0x${d.routing.markMask.toString(16)} tells apart at most ` +
+            `${wanCapacity(d.routing.markMask)}: widen the mask (each more bit doubles it) or remove WANs`;
+        },
+      ),
+      ["wans"],
+    ),
     v.title("multiwan configuration"),
   );
 }
