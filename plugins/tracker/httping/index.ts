@@ -76,12 +76,14 @@ export const httpingTracker = {
               ac.signal,
             );
             if (closed) return;
-            const ok = r.ok && r.status !== undefined && statusOk(r.status, config);
+            // The status decides (the platform's own ok knows nothing of expectStatus: a
+            // configured 404 or 503 must count as an answer).
+            const ok = r.status !== undefined ? statusOk(r.status, config) : false;
             emit({
               target: url,
               ok,
               rttMs: ok ? r.ttfbMs : undefined,
-              error: ok ? undefined : r.error ?? `status ${r.status}`,
+              error: ok ? undefined : r.status !== undefined ? `status ${r.status}` : r.error ?? "no answer",
             });
           } catch (err) {
             if (!closed) emit({ target: url, ok: false, error: (err as Error).message });
