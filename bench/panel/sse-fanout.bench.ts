@@ -1,6 +1,7 @@
 /**
  * SSE fan-out: the daemon on the sim world (a real process, loopback only), first with no
- * event stream open, then with 50 open panels (`GET /api/v1/events`, one token). The same
+ * event stream open, then with 50 open panels (`GET /api/v1/events`; the API allows 8
+ * streams per credential, so the streams share read tokens, 8 each). The same
  * faults are driven in both phases (wlan0's cable out and in every 4 s, through the
  * simulator API), so both phases publish the same events. Per phase: the daemon's CPU % and
  * RSS (from /proc), its timer lateness p50/p99/max (probe jitter; a preload records it),
@@ -55,14 +56,16 @@ function usage(pid: number): { cpuS: number; rssMb: number } {
   return { cpuS: ticks / 100, rssMb: Math.round(rssKb / 102.4) / 10 };
 }
 
-function api(method: string, path: string, body?: unknown): Promise<number> {
+function api(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request({
       host: "127.0.0.1", port: PORT, path, method,
       headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { "content-type": "application/json" } : {}) },
     }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (s: string) => (text += s));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
     });
     req.on("error", reject);
     req.end(body ? JSON.stringify(body) : undefined);
@@ -70,10 +73,10 @@ function api(method: string, path: string, body?: unknown): Promise<number> {
 }
 
 /** One open panel: counts the events it receives. */
-function openStream(counts: { events: number; ready: number }): () => void {
+function openStream(token: string, counts: { events: number; ready: number }): () => void {
   const req = request({
     host: "127.0.0.1", port: PORT, path: "/api/v1/events",
-    headers: { authorization: `Bearer ${TOKEN}`, accept: "text/event-stream" },
+    headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
   }, (res) => {
     res.setEncoding("utf8");
     res.on("data", (chunk: string) => {
@@ -138,7 +141,12 @@ try {
   await sleep(5_000); // the WANs come up, the runtime warms up
   const counts = { events: 0, ready: 0 };
   const idle = await phase(child, lines, "no streams", counts);
-  const closers = Array.from({ length: STREAMS }, () => openStream(counts));
+  const tokens: string[] = [];
+  for (let i = 0; i * 8 < STREAMS; i++) {
+    const res = await api("POST", "/api/v1/tokens", { name: `bench-panel-${i}`, role: "read" });
+    tokens.push(JSON.parse(res.text).token);
+  }
+  const closers = Array.from({ length: STREAMS }, (_, i) => openStream(tokens[Math.floor(i / 8)], counts));
   for (let i = 0; i < 100 && counts.ready < STREAMS; i++) await sleep(50);
   const open = counts.ready;
   const loaded = await phase(child, lines, `${STREAMS} streams`, counts);
