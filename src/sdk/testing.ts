@@ -295,6 +295,26 @@ function checkDecision(d: ModeDecision, input: ModeInput): void {
   if (input.wans.every((w) => w.state === "down")) assert.equal(d.carriers.length, 0, "every WAN is down but one carries");
 }
 
+/** checkModeRuns asks `mode` random inputs and `other` (a second instance) the same in reverse order. */
+function checkModeRuns(mode: ModeInstance, other: ModeInstance, cases: number): void {
+  const rand = prng(20261128);
+  const seen: [ModeInput, ModeDecision][] = [];
+  for (let i = 0; i < cases; i++) {
+    const previous = seen.length > 0 && rand() < 0.5 ? seen[seen.length - 1][1] : undefined;
+    const input = deepFreeze(randomInput(rand, previous));
+    const d = mode.decide(input);
+    checkDecision(d, input);
+    assert.deepEqual(mode.decide(input), d, "the same input gives the same decision");
+    seen.push([input, d]);
+  }
+  for (const [input, d] of seen.reverse()) {
+    assert.deepEqual(other.decide(input), d, "another instance, asked in another order, decides the same (no hidden state)");
+  }
+}
+
+/** The rules the kit applies, for tests of the kit itself and for authors' own cases. */
+export const kitRules = { checkDecision, checkInspection, checkModeRuns, checkResult };
+
 /** testModePlugin checks a mode on random inputs: well-formed, only usable WANs, pure and deterministic. */
 export function testModePlugin(def: AnyPlugin, opts: KitOptions): void {
   assert.equal(kindOf(def.id), "mode", `${def.id} is not a mode`);
@@ -303,20 +323,8 @@ export function testModePlugin(def: AnyPlugin, opts: KitOptions): void {
     const w = world(opts);
     const mode = await make<ModeInstance>(def, w, opts);
     const other = await make<ModeInstance>(def, world(opts), opts);
-    const rand = prng(20261128);
-    const seen: [ModeInput, ModeDecision][] = [];
     try {
-      for (let i = 0; i < (opts.cases ?? 300); i++) {
-        const previous = seen.length > 0 && rand() < 0.5 ? seen[seen.length - 1][1] : undefined;
-        const input = deepFreeze(randomInput(rand, previous));
-        const d = mode.decide(input);
-        checkDecision(d, input);
-        assert.deepEqual(mode.decide(input), d, "the same input gives the same decision");
-        seen.push([input, d]);
-      }
-      for (const [input, d] of seen.reverse()) {
-        assert.deepEqual(other.decide(input), d, "another instance, asked in another order, decides the same (no hidden state)");
-      }
+      checkModeRuns(mode, other, opts.cases ?? 300);
     } finally {
       await stopWithin(mode, opts);
       await stopWithin(other, opts);
