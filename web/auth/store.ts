@@ -132,10 +132,11 @@ export class AuthStore {
    * #change runs one change after the previous one is saved: `fn` edits a copy, the copy is
    * written, and only then does it replace the data in memory. A failed save changes nothing.
    */
-  #change<T>(fn: (draft: AuthFile) => T): Promise<T> {
+  #change<T>(fn: (draft: AuthFile) => T, changed: (result: T) => boolean = () => true): Promise<T> {
     const run = async () => {
       const draft: AuthFile = structuredClone(this.#data);
       const result = fn(draft);
+      if (!changed(result)) return result;
       await this.#write(draft);
       this.#data = draft;
       return result;
@@ -198,7 +199,7 @@ export class AuthStore {
       const before = d.tokens.length;
       d.tokens = d.tokens.filter((t) => t.id !== id);
       return d.tokens.length !== before;
-    });
+    }, (removed) => removed);
   }
 
   /** verifyToken returns who a bearer token is, or undefined. */
