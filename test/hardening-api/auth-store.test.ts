@@ -72,6 +72,15 @@ describe("credential store under parallel writes", () => {
     JSON.parse(await readFile(path, "utf8"));
   });
 
+  it("a save that fails changes nothing: an error is never answered for a change that took effect", async () => {
+    const store = new AuthStore({ path: join(dir, "missing-folder", "auth.json") });
+    await store.load();
+    await assert.rejects(store.createToken("ghost", "admin"));
+    assert.deepEqual(store.listTokens(), []);
+    const next = await store.createToken("after", "read").catch(() => undefined);
+    assert.equal(next, undefined, "the folder is still missing");
+  });
+
   it("refuses to start with no credentials when both copies are damaged", async () => {
     const path = join(dir, "auth3.json");
     await writeFile(path, "{");
