@@ -17,6 +17,7 @@ import { FileConfigStore } from "./config/store.ts";
 import { messageOf } from "./errors.ts";
 import { hooksSection, startHooks } from "./hooks/index.ts";
 import { Kernel } from "./kernel.ts";
+import { missingPermissions } from "./launch/check.ts";
 import { bootPluginDirs } from "./loader/boot.ts";
 import { PluginLoader, pluginDirsOf, pluginsSection } from "./loader/index.ts";
 import { logger, setupLogging, stopLogging } from "./log.ts";
@@ -141,6 +142,7 @@ export async function main(argv: string[]): Promise<void> {
     defaultConfig,
     sections: { api: apiSection, hooks: hooksSection, plugins: pluginsSection },
     beforeValidate: async (doc) => void await loader.load(pluginDirsOf(doc)),
+    preApply: (doc) => missingPermissions(doc),
     onLogSettings: (s) => setupLogging({ level: s.level, categories: s.categories, file: s.file }),
   });
   const boot = await kernel.boot();

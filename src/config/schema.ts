@@ -13,7 +13,7 @@ import type { Registry } from "../registry.ts";
 /** IPv4 CIDR, e.g. `198.18.0.0/15`. */
 export const CIDR4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 
-export const WAN_NAME = /^[a-z][a-z0-9_-]{0,23}$/;
+export const WAN_NAME = /^(?!(?:constructor|prototype)$)[a-z][a-z0-9_-]{0,23}$/;
 
 const level = v.picklist(["debug", "info", "warning", "error"]);
 
@@ -21,7 +21,7 @@ export const logSchema = v.strictObject({
   level: v.optional(v.pipe(level, v.title("Log level"), v.description("Lowest level logged.")), "info"),
   categories: v.optional(
     v.pipe(
-      v.record(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9.-]*$/)), level),
+      v.record(v.pipe(v.string(), v.regex(/^(?!(?:constructor|prototype)$)[a-z][a-z0-9.-]{0,63}$/)), level),
       v.title("Levels per category"),
       v.description("Keys like kernel.health or plugin.wan.cellular."),
     ),
