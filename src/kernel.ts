@@ -125,12 +125,19 @@ export class Kernel {
     return this.#gen?.doc;
   }
 
-  /** Loads the config (falling back to the last good one, then the default) and starts everything. */
+  /**
+   * Loads the config and starts everything; a document that is invalid or cannot start (a
+   * mode plugin that fails or hangs) gives way to the last good one, then the default.
+   */
   async boot(): Promise<BootReport> {
-    const { source, stored, value, problems } = await chooseBootConfig(this.#o.store, this.schema, this.#o.defaultConfig);
+    const { source, stored, problems } = await chooseBootConfig(
+      this.#o.store,
+      this.schema,
+      this.#o.defaultConfig,
+      (c) => this.#start(c.value, c.stored),
+    );
     for (const p of problems) this.#log.error("config rejected at boot: {problem}", { problem: p });
     if (source === "default" && problems.length === 0) await this.#o.store.save(stored);
-    await this.#start(value, stored);
     await this.#o.store.saveLastGood(stored).catch((err) => this.#log.warn("{e}", { e: messageOf(err) }));
     return { source, revision: stored.revision, problems };
   }
@@ -140,7 +147,12 @@ export class Kernel {
     await this.#o.onLogSettings?.(doc.log);
     await this.#o.platform.dataplane.init(settingsOf(doc));
     const gen = this.#newGeneration(doc);
-    await gen.start(undefined, false);
+    try {
+      await gen.start(undefined, false);
+    } catch (err) {
+      await this.#o.platform.dataplane.close({ cleanup: false }).catch(() => {});
+      throw err;
+    }
     this.#gen = gen;
     this.#stored = stored;
     await this.replan();

@@ -1,6 +1,7 @@
 /**
  * chooseBootConfig picks the document the daemon boots with: the stored one, else the last
- * good copy, else the default, collecting why each earlier candidate was refused.
+ * good copy, else the default, collecting why each earlier candidate was refused (invalid,
+ * or, with `start`, it could not start: say a mode plugin that fails or hangs).
  * @module
  */
 import { ConfigError, messageOf } from "../errors.ts";
@@ -22,6 +23,7 @@ export async function chooseBootConfig(
   store: ConfigStore,
   schema: DocumentSchema,
   defaultConfig: unknown,
+  start?: (choice: BootChoice) => Promise<void>,
 ): Promise<BootChoice> {
   const problems: string[] = [];
   const candidates: [BootChoice["source"], () => Promise<Stored | undefined>][] = [
@@ -44,7 +46,14 @@ export async function chooseBootConfig(
       continue;
     }
     if (source !== "store") stored = { doc: stored.doc, revision: Math.max(stored.revision, 1) };
-    return { source, stored, value: v.value, problems };
+    const choice = { source, stored, value: v.value, problems };
+    try {
+      await start?.(choice);
+    } catch (err) {
+      problems.push(`${source}: could not start: ${messageOf(err)}`);
+      continue;
+    }
+    return choice;
   }
   throw new ConfigError([], `No usable config: ${problems.join(" | ") || "the store is empty and there is no default"}`);
 }

@@ -5,9 +5,11 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
+import * as v from "valibot";
 import { ApplyError } from "../../src/errors.ts";
 import { Kernel } from "../../src/kernel.ts";
 import { silentLogger } from "../../src/log.ts";
+import type { ModePlugin } from "../../src/plugin.ts";
 import { PLUGIN_LIMITS } from "../../src/runtime/bounded.ts";
 import { advance, fourWans, makeRig, until } from "../helpers.ts";
 import { newFaultLog } from "./faulty.ts";
@@ -67,6 +69,33 @@ describe("boot with a hung WAN plugin", () => {
     const t = wan(rig.kernel, "tethering");
     assert.equal(t.state, "down");
     assert.equal(t.reason, "inspect failed: modem answered AT+ERROR");
+    await rig.kernel.shutdown({ cleanup: true });
+  });
+});
+
+describe("boot with a hung mode plugin", () => {
+  const hangingMode = {
+    id: "mode.hang",
+    version: "0.0.1",
+    kernel: "^1.0.0",
+    title: "Hangs (tests)",
+    description: "create() never settles.",
+    schema: v.strictObject({}),
+    create: () => new Promise<never>(() => {}),
+  } satisfies ModePlugin;
+
+  it("falls back to the last good config and says why", async () => {
+    const rig = makeRig({ config: fourWans({ type: "mode.hang" }), plugins: [...pluginsWith(newFaultLog()), hangingMode] });
+    rig.store.lastGood = { doc: fourWans(), revision: 4 };
+    const boot = rig.kernel.boot();
+    assert.ok(await settlesWithin(rig.clock, boot, PLUGIN_LIMITS.createMs + 1_000), "boot finishes");
+    const r = await boot;
+    assert.equal(r.source, "last-good");
+    assert.equal(r.revision, 4);
+    assert.deepEqual(r.problems, ["store: could not start: mode (mode.hang): create did not finish within 5000 ms"]);
+    await advance(rig.clock, 500);
+    assert.equal(rig.kernel.status().mode.type, "mode.failover");
+    assert.equal(rig.kernel.status().plan.carriers[0].wan, "ethernet");
     await rig.kernel.shutdown({ cleanup: true });
   });
 });
