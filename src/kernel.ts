@@ -89,6 +89,7 @@ export class Kernel {
   #replanQueued = false;
   #retry?: { cancel(): void };
   #flowsAt = -Infinity;
+  #flowsPending?: Promise<void>;
   #closed = false;
   #schema?: { readonly at: number; readonly schema: DocumentSchema };
 
@@ -276,6 +277,7 @@ export class Kernel {
     if (plan.flush.length > 0) {
       // Moving existing flows is a follow-up: if it fails they stay where they are, the plan stands.
       await dp.flush(plan.flush).catch((err) => this.#dataplaneFailed(err));
+      this.#flowsAt = -Infinity; // the next status read shows the flows after the flush
     }
     if (diff.carriersChanged) {
       const was = new Set(before.carriers.map((c) => c.wan));
@@ -374,6 +376,7 @@ export class Kernel {
     this.#stored = stored;
     for (const name of this.#lastState.keys()) if (!next.wans.has(name)) this.#lastState.delete(name);
     for (const name of this.#overrides.keys()) if (!next.wans.has(name)) this.#overrides.delete(name);
+    for (const name of this.#indexes.keys()) if (!next.wans.has(name)) this.#indexes.delete(name); // reused by later WANs
   }
 
   async #reinitDataplane(doc: ConfigDocument): Promise<void> {
@@ -398,7 +401,7 @@ export class Kernel {
   status(opts: { flows?: boolean } = {}): StatusSnapshot {
     if (opts.flows !== false && this.#clock.now() - this.#flowsAt >= FLOWS_REFRESH_MS) {
       this.#flowsAt = this.#clock.now();
-      void this.#refreshFlows();
+      this.#flowsPending = this.#refreshFlows();
     }
     return buildStatus({
       gen: this.#gen,
@@ -412,6 +415,13 @@ export class Kernel {
       failovers: this.#failovers,
       uptimeMs: this.#clock.now() - this.#startedAt,
     });
+  }
+
+  /** status with flow figures at most FLOWS_REFRESH_MS old: waits for the refresh a stale read starts. */
+  async statusFresh(): Promise<StatusSnapshot> {
+    this.status();
+    await this.#flowsPending;
+    return this.status({ flows: false });
   }
 
   /** Stops every instance; with `cleanup` the dataplane removes what it added. */
