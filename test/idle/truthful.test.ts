@@ -13,7 +13,7 @@ import type { HttpProbeResult } from "../../src/platform.ts";
 import { createSimPlatform } from "../../src/platform/sim/index.ts";
 import { httpingTracker } from "../../plugins/tracker/httping/index.ts";
 import { linkSchema } from "../../plugins/tracker/link/index.ts";
-import { UPLINKS } from "../helpers.ts";
+import { fourWans, makeRig, UPLINKS } from "../helpers.ts";
 import { buildDocumentSchema, wanCapacity } from "../../src/config/schema.ts";
 import { validateDocument } from "../../src/config/validate.ts";
 import { Registry } from "../../src/registry.ts";
@@ -85,5 +85,43 @@ describe("routing.markMask bounds the number of WANs", () => {
     const r = validateDocument(schema, doc(2, 0x3b00));
     assert.equal(r.ok, false);
     assert.match(JSON.stringify(!r.ok && r.issues), /contiguous/);
+  });
+});
+
+describe("kernel status and WAN indexes", () => {
+  it("a WAN index freed by a removed WAN is reused by the next new one", async () => {
+    const { kernel, platform } = makeRig({ config: fourWans() });
+    await kernel.boot();
+    try {
+      const before = platform.dataplane.plan.uplinks;
+      assert.deepEqual([before.ethernet.index, before.repeater.index, before.tethering.index, before.cellular.index], [1, 2, 3, 4]);
+      const doc = fourWans() as { wans: Record<string, unknown> };
+      const { tethering, ...rest } = doc.wans;
+      await kernel.applyConfig({ ...doc, wans: rest });
+      await kernel.applyConfig({ ...doc, wans: { ...rest, phone: tethering } });
+      assert.equal(platform.dataplane.plan.uplinks.phone.index, 3, "index 3 again, not 5");
+    } finally {
+      await kernel.shutdown({ cleanup: true });
+    }
+  });
+
+  it("statusFresh returns flow figures from after the read, not the previous refresh's", async () => {
+    const { kernel, platform, clock } = makeRig({ config: fourWans() });
+    await kernel.boot();
+    try {
+      let flows = 1;
+      Object.assign(platform.dataplane, { flows: () => Promise.resolve({ ethernet: { flows, bytes: flows * 100 } }) });
+      await kernel.statusFresh();
+      flows = 7;
+      await clock.advance(2500);
+      const stale = kernel.status().wans.find((w) => w.name === "ethernet")?.flows;
+      assert.equal(stale, 1, "status() still answers from the previous refresh");
+      flows = 9;
+      await clock.advance(2500);
+      const fresh = (await kernel.statusFresh()).wans.find((w) => w.name === "ethernet")?.flows;
+      assert.equal(fresh, 9);
+    } finally {
+      await kernel.shutdown({ cleanup: true });
+    }
   });
 });
