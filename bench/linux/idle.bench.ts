@@ -1,13 +1,17 @@
 /**
  * Idle cost of the REAL daemon (root only, not run in CI): four uplinks × three ping targets,
- * default settings, on Node (tsx) and on Deno (the `start:linux` permission flags).
- * Reports resident memory (VmRSS of the daemon and of its ping children) and CPU % over a
- * window, from /proc. Also proves the Deno flags suffice: the daemon must bring all four up.
+ * default settings (failover by priority, the README's kind of config), the API up, on Node
+ * (tsx) and on Deno (the `start:linux` permission flags). Reports resident memory (VmRSS of
+ * the daemon and of its long-lived children: ping, ip monitor/batch) and CPU % of one core
+ * over a window, from /proc: the daemon's own (utime + stime), and with the short-lived
+ * commands it waited for (cutime + cstime). Also proves the Deno flags suffice: the daemon
+ * must bring all four up.
  *
  * Run: node --import tsx bench/linux/idle.bench.ts [seconds=60] [node,deno]
  * @module
  */
 import { readFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { createRunner } from "../../src/platform/linux/run.ts";
 import { carriers, configFor, disposeDaemon, makeBed, scenarioPrerequisite, sleep, startDaemon } from "../../test/netns/daemon-harness.ts";
 import { EXTRA_TARGETS, SERVER } from "../../test/netns/testbed.ts";
@@ -22,12 +26,13 @@ const runtimes = (process.argv[3] ?? "node,deno").split(",") as ("node" | "deno"
 const HZ = 100;
 const host = createRunner();
 
-async function procStat(pid: number): Promise<{ cpu: number; rssKb: number; comm: string }> {
+async function procStat(pid: number): Promise<{ own: number; cpu: number; rssKb: number; comm: string }> {
   const stat = await readFile(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   return {
-    cpu: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]), // utime + stime + waited-for children (ticks)
+    own: Number(f[11]) + Number(f[12]), // utime + stime (ticks)
+    cpu: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]), // + waited-for children (ticks)
     rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0),
     comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
   };
@@ -43,12 +48,12 @@ const b = await makeBed();
 try {
   const targets = [SERVER, ...EXTRA_TARGETS.slice(0, 2)];
   const config = configFor(b.bed, Object.fromEntries(b.bed.uplinks.map((u) => [u.name, {
-    priority: 1, tracker: { type: "tracker.ping", targets },
-  }])), { type: "mode.load-balance" });
+    priority: u.k, tracker: { type: "tracker.ping", targets },
+  }])));
   for (const runtime of runtimes) {
     const d = await startDaemon(b.bed, config, { runtime });
     try {
-      await d.waitFor((s) => carriers(s).length === 4 && s.wans.every((w) => w.state === "up"), 30_000, "all four up");
+      await d.waitFor((s) => carriers(s).length === 1 && s.wans.every((w) => w.state === "up"), 30_000, "all four up");
       await sleep(15_000); // let start-up work and the first GCs settle
       const probes0 = s0(await d.status());
       const kids0 = await children(d.pid);
@@ -65,7 +70,8 @@ try {
       const s = await d.status();
       const probes1 = s0(s);
       const errors = s.dataplane.error ? ` dataplane error: ${s.dataplane.error}` : "";
-      console.log(`${runtime}: daemon RSS ${(z.rssKb / 1024).toFixed(1)} MB, CPU ${((100 * (z.cpu - a.cpu)) / HZ / el).toFixed(2)} % (incl. its short-lived commands) over ${el.toFixed(0)} s; ` +
+      console.log(`${runtime}: daemon RSS ${(z.rssKb / 1024).toFixed(1)} MB, CPU ${((100 * (z.own - a.own)) / HZ / el).toFixed(2)} % own, ` +
+        `${((100 * (z.cpu - a.cpu)) / HZ / el).toFixed(2)} % with its short-lived commands, over ${el.toFixed(0)} s (load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}); ` +
         `${kz.length} children (${[...new Set(kz.map((k) => k?.comm))].join(",")}) RSS ${(kidRss / 1024).toFixed(1)} MB, CPU ${((100 * kidCpu) / HZ / el).toFixed(2)} %; ` +
         `probes sent in the window ${probes1 - probes0} (${((probes1 - probes0) / el / 4).toFixed(3)}/s per uplink); ` +
         `wans ${s.wans.map((w) => `${w.name}=${w.state}`).join(" ")}${errors}`);
