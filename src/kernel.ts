@@ -42,6 +42,8 @@ export interface KernelOptions {
    * it names); plugins it registers are in the schema that validates it.
    */
   readonly beforeValidate?: (doc: unknown) => Promise<void>;
+  /** Refuses a written document before anything else (the daemon: Deno permissions it lacks). */
+  readonly preApply?: (doc: unknown) => readonly FieldIssue[];
   /** Bounds on plugin calls (defaults: PLUGIN_LIMITS in src/runtime/bounded.ts); tests shorten them. */
   readonly limits?: Partial<PluginLimits>;
 }
@@ -326,6 +328,8 @@ export class Kernel {
       if (opts.expectRevision !== undefined && opts.expectRevision !== this.#stored.revision) {
         throw new RevisionConflictError(opts.expectRevision, this.#stored.revision);
       }
+      const refused = this.#o.preApply?.(doc) ?? [];
+      if (refused.length > 0) throw new ConfigError(refused, "The running daemon lacks a permission this config needs");
       await this.#o.beforeValidate?.(doc);
       const v = validateDocument(this.schema, doc);
       if (!v.ok) throw new ConfigError(v.issues);

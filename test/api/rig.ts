@@ -8,7 +8,7 @@ import { MemoryConfigStore } from "../../src/config/store.ts";
 import { hooksSection } from "../../src/hooks/index.ts";
 import { Kernel } from "../../src/kernel.ts";
 import { silentLogger } from "../../src/log.ts";
-import type { WanPlugin } from "../../src/plugin.ts";
+import type { AnyPlugin, WanPlugin } from "../../src/plugin.ts";
 import { createSimPlatform, type SimPlatform } from "../../src/platform/sim/index.ts";
 import { Registry } from "../../src/registry.ts";
 import { builtinPlugins } from "../../plugins/builtin.ts";
@@ -61,13 +61,15 @@ export interface ReqOptions {
   readonly headers?: Record<string, string>;
 }
 
-export async function makeApiRig(opts: { config?: unknown; loginsPerMinute?: number; password?: string } = {}): Promise<ApiRig> {
+export async function makeApiRig(
+  opts: { config?: unknown; loginsPerMinute?: number; password?: string; plugins?: readonly AnyPlugin[] } = {},
+): Promise<ApiRig> {
   const clock = new FakeClock(1_000_000);
   const platform = createSimPlatform({ clock, uplinks: UPLINKS, seed: 7 });
   const store = new MemoryConfigStore();
   store.current = { doc: opts.config ?? fourWans(), revision: 1 };
   const registry = new Registry();
-  registry.registerAll([...builtinPlugins, testonlyWan]);
+  registry.registerAll([...builtinPlugins, testonlyWan, ...(opts.plugins ?? [])]);
   const kernel = new Kernel({
     registry,
     platform,
@@ -80,7 +82,7 @@ export async function makeApiRig(opts: { config?: unknown; loginsPerMinute?: num
   await kernel.boot();
   const auth = new AuthStore({ adminToken: ADMIN });
   await auth.setPassword(opts.password ?? "correct horse");
-  const api = createApp(kernel, { store: auth, loginsPerMinute: opts.loginsPerMinute ?? 1000, log: silentLogger, bodyLimit: 64 * 1024 });
+  const api = createApp(kernel, { store: auth, loginsPerMinute: opts.loginsPerMinute ?? 1000, log: silentLogger, bodyLimit: 64 * 1024, clock });
   const req = (method: string, path: string, o: ReqOptions = {}) => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token !== false) headers.authorization ??= `Bearer ${o.token ?? ADMIN}`;
