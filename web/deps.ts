@@ -51,7 +51,12 @@ export function parseBody<S extends v.GenericSchema>(schema: S, body: unknown): 
   if (r.success) return r.output;
   const issues = r.issues.map((i) => ({
     path: pathOf(i.path),
-    message: i.type === "strict_object" && i.expected === "never" ? "Unknown key" : `Invalid ${i.kind === "schema" ? "type" : "value"}: ${i.expected ?? i.type}`,
+    message: i.type === "strict_object" && i.expected === "never"
+      ? "Unknown key"
+      // valibot's own wording starts with "Invalid" and may echo the value: replace it; a message the schema chose is kept
+      : i.message.startsWith("Invalid ")
+      ? `Invalid ${i.kind === "schema" ? "type" : "value"}: ${i.expected ?? i.type}`
+      : i.message,
   }));
   throw new HttpError(400, "E_BAD_BODY", "The body does not match what this endpoint expects", { issues });
 }

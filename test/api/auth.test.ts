@@ -160,7 +160,10 @@ describe("auth", () => {
   });
 
   it("the password can be changed by an admin; short ones are refused", async () => {
-    assert.equal((await r.req("PUT", "/api/v1/auth/password", { body: { password: "short" } })).status, 400);
+    const short = await r.req("PUT", "/api/v1/auth/password", { body: { password: "short" } });
+    assert.equal(short.status, 400);
+    const problem = await short.json() as { issues: { path: string; message: string }[] };
+    assert.deepEqual(problem.issues, [{ path: "password", message: "Use at least 8 characters" }]);
     assert.equal((await r.req("PUT", "/api/v1/auth/password", { body: { password: "a much longer one" } })).status, 204);
     const res = await r.req("POST", "/api/v1/auth/login", { token: false, body: { password: "a much longer one" } });
     assert.equal(res.status, 200);

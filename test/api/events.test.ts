@@ -71,6 +71,16 @@ describe("events (SSE) and metrics", () => {
     await bad.body?.cancel();
   });
 
+  it("resets and replays from the start when Last-Event-ID is past the newest id (the daemon restarted)", async () => {
+    const newest = r.kernel.events.lastId;
+    const res = await open({ "last-event-id": String(newest + 500) });
+    const frames = await readFrames(res, (f) => f.some((x) => x.event === "ready"));
+    assert.equal(frames[0].event, "reset");
+    assert.match(frames[0].data, /restarted/);
+    const ready = frames.find((x) => x.event === "ready")!;
+    assert.ok(Number(ready.id) <= newest, `ready id ${ready.id} must not run ahead of ${newest}`);
+  });
+
   it("close() ends open streams so the server can stop", async () => {
     const res = await open();
     const reading = readFrames(res, () => false, 5000);

@@ -96,8 +96,15 @@ export function eventRoutes(d: Deps, streams: EventStreams): Route[] {
         try {
           let sent = resumeFrom ?? bus.lastId;
           if (resumeFrom !== undefined) {
-            const { events, complete } = bus.since(resumeFrom);
-            if (!complete) await stream.writeSSE({ event: "reset", data: JSON.stringify({ reason: "events were dropped; refetch /api/v1/status" }) });
+            // An id past the newest one comes from before a restart (ids start again at 1):
+            // the client's picture is stale, so reset and replay what this daemon has.
+            const restarted = resumeFrom > bus.lastId;
+            const { events, complete } = bus.since(restarted ? 0 : resumeFrom);
+            if (restarted || !complete) {
+              const reason = restarted ? "the daemon restarted; refetch /api/v1/status" : "events were dropped; refetch /api/v1/status";
+              await stream.writeSSE({ event: "reset", data: JSON.stringify({ reason }) });
+            }
+            sent = restarted ? 0 : sent;
             for (const ev of events) {
               await stream.writeSSE(frame(ev));
               sent = ev.id;
