@@ -1,10 +1,12 @@
 /**
  * A tiny DNS responder for tests: answers every question with one A record (198.18.0.53),
  * or with the response code it is given. As a script (`dns-responder.ts HOST PORT`) it
- * prints "ready" once listening, for the namespace testbed's internet namespace.
+ * prints "ready" once listening, for the namespace testbed's internet namespace; with a third
+ * argument it keeps its stats (queries, last source) in that JSON file.
  * @module
  */
 import { createSocket } from "node:dgram";
+import { writeFileSync } from "node:fs";
 import process from "node:process";
 
 export interface DnsResponder {
@@ -51,6 +53,9 @@ export function startDnsResponder(host: string, port = 0): Promise<DnsResponder>
 const isMain = (import.meta as { main?: boolean }).main ??
   (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, "/")));
 if (isMain) {
-  const [host, port] = process.argv.slice(2);
-  startDnsResponder(host, Number(port)).then(() => console.log("ready"));
+  const [host, port, statsFile] = process.argv.slice(2);
+  startDnsResponder(host, Number(port)).then((r) => {
+    if (statsFile) setInterval(() => writeFileSync(statsFile, JSON.stringify(r.stats)), 100);
+    console.log("ready");
+  });
 }
