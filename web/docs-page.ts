@@ -1,15 +1,12 @@
 /**
  * The API reference at `/docs`: our own small renderer of `/api/v1/openapi.json`
  * (`web/docs/docs.{html,js,css}`, plain files, no dependency, nothing from another host),
- * read once and kept in memory. It lists every operation with its parameters, bodies,
- * schemas and examples, and sends "try it" requests with the session or a token.
+ * read once (from disk, or embedded in the release bundle) and kept in memory. It lists every
+ * operation with its parameters, bodies, schemas and examples, and sends "try it" requests with the session or a token.
  * @module
  */
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { webAssets } from "./asset-source.ts";
 import { type Held, hold } from "./static.ts";
-
-const DIR = fileURLToPath(new URL("./docs/", import.meta.url));
 
 /** The files of the docs page, by name. */
 export const DOCS_FILES = ["docs.html", "docs.js", "docs.css"] as const;
@@ -21,7 +18,10 @@ const held = new Map<DocsFile, Promise<Held>>();
 export function docsFile(name: DocsFile): Promise<Held> {
   let f = held.get(name);
   if (!f) {
-    f = readFile(DIR + name).then((body) => hold(name, body));
+    f = webAssets.read(`docs/${name}`).then((body) => {
+      if (!body) throw new Error(`web/docs/${name} is missing`);
+      return hold(name, body);
+    });
     f.catch(() => held.delete(name));
     held.set(name, f);
   }

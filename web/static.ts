@@ -2,12 +2,12 @@
  * The browser panel's files: `web/panel/dist/index.html` at `/` and its hashed files at
  * `/assets/*`, read once and kept in memory (gzipped once when a client accepts it), with a
  * strict Content-Security-Policy. When the panel has not been built, `/` says how to build it.
+ * The files come from `asset-source.ts`: on disk in the source tree, embedded in the release bundle.
  * @module
  */
-import { readFile, stat } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import type { Context, Hono } from "hono";
+import { diskAssets, subAssets, webAssets } from "./asset-source.ts";
 import { HttpError } from "./problem.ts";
 import type { ApiEnv } from "./router.ts";
 
@@ -54,7 +54,7 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
   ` The API works meanwhile: <a href="/docs">/docs</a>.</p></body></html>`;
 
 export interface StaticOptions {
-  /** The built panel; default `web/panel/dist/` next to this file. */
+  /** The built panel, read from disk; default `web/panel/dist/` (embedded in the release bundle). */
   readonly dir?: string;
 }
 
@@ -91,16 +91,19 @@ export function send(c: Context<ApiEnv>, f: Held, headers: Record<string, string
 
 /** mountPanel adds `GET /` and `GET /assets/:file` to the app. */
 export function mountPanel(app: Hono<ApiEnv>, opts: StaticOptions = {}): void {
-  const dir = opts.dir ?? fileURLToPath(new URL("./panel/dist/", import.meta.url));
-  const indexPath = `${dir.replace(/\/$/, "")}/index.html`;
+  const files = opts.dir !== undefined ? diskAssets(opts.dir) : subAssets(webAssets, "panel/dist");
   const assets = new Map<string, Held>();
   let index: { held: Held; mtimeMs: number } | undefined;
 
   // index.html is re-read when the build rewrites it (one stat per page load); assets are hashed, so never.
   const loadIndex = async (): Promise<Held | undefined> => {
-    const st = await stat(indexPath).catch(() => undefined);
-    if (!st?.isFile()) return undefined;
-    if (index?.mtimeMs !== st.mtimeMs) index = { held: hold("index.html", await readFile(indexPath)), mtimeMs: st.mtimeMs };
+    const mtimeMs = await files.stamp("index.html");
+    if (mtimeMs === undefined) return undefined;
+    if (index?.mtimeMs !== mtimeMs) {
+      const body = await files.read("index.html");
+      if (!body) return undefined;
+      index = { held: hold("index.html", body), mtimeMs };
+    }
     return index.held;
   };
 
@@ -115,7 +118,7 @@ export function mountPanel(app: Hono<ApiEnv>, opts: StaticOptions = {}): void {
     let f = assets.get(name);
     if (!f) {
       if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$/.test(name) || name.includes("..")) throw notFound();
-      const body = await readFile(`${dir.replace(/\/$/, "")}/assets/${name}`).catch(() => undefined);
+      const body = await files.read(`assets/${name}`);
       if (!body) throw notFound();
       f = hold(name, body);
       assets.set(name, f);
