@@ -8,23 +8,24 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { FakeClock } from "../../src/clock.ts";
 import { silentLogger } from "../../src/log.ts";
-import type { AnyPlugin, TargetResult, TrackerInstance } from "../../src/plugin.ts";
+import type { AnyPlugin, ModeInstance, TargetResult, TrackerInstance } from "../../src/plugin.ts";
 import { KIT_UPLINKS, testPlugin } from "../../src/sdk/testing.ts";
-import { TARGETS } from "../helpers.ts";
+import { advance, TARGETS } from "../helpers.ts";
 import { startDnsResponder } from "./dns-responder.ts";
 import { copyOut, EXAMPLES, makeLoaderRig, removeDir, VXLAN_UPLINK } from "./rig.ts";
 
 const dir = await copyOut(["wan-vxlan", "tracker-dns", "mode-lowest-latency"].map((f) => join(EXAMPLES, f)));
 const dns = await startDnsResponder("127.0.0.1");
 
+// The tunnel (8 ms in the sim) comes first, so it wins while no latency is known; ethernet (5 ms) once measured.
 const config = {
-  mode: { type: "mode.lowest-latency", marginMs: 5 },
+  mode: { type: "mode.lowest-latency", marginMs: 1, marginPct: 0 },
   wans: {
-    ethernet: { type: "wan.ethernet", device: "eth1", tracker: { type: "tracker.ping", targets: TARGETS } },
     tunnel: {
       type: "wan.vxlan", device: "vx42", vni: 42, underlay: "eth1", local: "198.18.1.2", remote: "198.18.1.1",
       address: "198.18.51.2/30", gateway: "198.18.51.1", tracker: { type: "tracker.ping", targets: TARGETS },
     },
+    ethernet: { type: "wan.ethernet", device: "eth1", tracker: { type: "tracker.ping", targets: TARGETS } },
   },
 };
 const rig = await makeLoaderRig([dir], config);
@@ -63,12 +64,31 @@ describe("example plugins loaded from a folder outside the project", () => {
     for (const id of ["wan.vxlan", "tracker.dns", "mode.lowest-latency"]) assert.ok(text.includes(`"const":"${id}"`), id);
   });
 
-  it("a config using them runs: the tunnel WAN is inspected, the mode decides", () => {
+  it("a config using them runs: the tunnel WAN is inspected, the mode ranks by measured latency", async () => {
     const st = rig.kernel.status();
     const tunnel = st.wans.find((w) => w.name === "tunnel");
     assert.equal(tunnel?.type, "wan.vxlan");
     assert.equal(tunnel?.device, "vx42");
-    assert.match(st.mode.summary ?? "", /carries new connections/);
+    await advance(rig.clock, 30_000, 100);
+    assert.deepEqual(rig.kernel.plan.carriers.map((c) => c.wan), ["ethernet"]);
+    assert.match(rig.kernel.plan.summary, /^ethernet carries new connections \(\d+ ms\)$/);
+  });
+});
+
+describe("mode.lowest-latency hysteresis", () => {
+  const wan = (name: string, latencyMs?: number) => ({ name, priority: 1, weight: 1, state: "up" as const, metered: false, latencyMs });
+  const decide = async (marginMs: number, marginPct: number, a: number, b: number, current: string) => {
+    const ctx = { instance: "mode", log: silentLogger, clock: new FakeClock(0), platform: rig.platform, signal: new AbortController().signal };
+    const mode = await plugin("mode.lowest-latency").create(ctx, { marginMs, marginPct }) as ModeInstance;
+    const previous = { carriers: [{ wan: current, weight: 1 }], refresh: [], summary: "" };
+    return mode.decide({ wans: [wan("a", a), wan("b", b)], previous }).carriers[0].wan;
+  };
+
+  it("keeps the uplink in force unless the other is faster by both margins", async () => {
+    assert.equal(await decide(10, 20, 40, 35, "a"), "a", "5 ms faster: within 10 ms");
+    assert.equal(await decide(10, 20, 40, 25, "a"), "b", "15 ms and 37 % faster");
+    assert.equal(await decide(10, 50, 40, 25, "a"), "a", "37 % is within 50 %");
+    assert.equal(await decide(10, 20, 25, 40, "b"), "a", "the current one got slow");
   });
 });
 
