@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { axe, Daemon, launchBrowser, login, missingChromium, openPage, PASSWORD, shot, until, type Watched } from "./rig.ts";
 
-const missing = missingChromium();
+const missing = await missingChromium();
 if (missing) console.warn(`\n*** skipped: ${missing} ***\n`);
 const skip = missing ? `skipped: ${missing}` : undefined;
 
@@ -371,6 +371,33 @@ test("11. axe-core: no serious or critical violation on any page, light and dark
     await ctx.close();
   }
   assert.deepEqual(found, []);
+});
+
+test("a daemon restart: the panel says so, asks to log in again (sessions live in memory), then is live again", { skip }, async () => {
+  const page = main.page;
+  await page.goto(`${daemon.base}/#/`);
+  await until("repeater green", 15_000, async () => (await stateOf(page, "repeater")) === "up");
+  await page.evaluate(() => ((globalThis as { marker?: number }).marker = 7));
+  await daemon.stop();
+  await until("reconnecting shown", 10_000, async () => /Reconnecting/.test(await page.locator(".plan").innerText()));
+  assert.match(await page.locator(".page > .notice.error").innerText(), /does not answer/);
+  await daemon.launch();
+  await page.locator("#password").waitFor({ timeout: 15_000 });
+  assert.match(await page.locator(".login-card").innerText(), /session ended/);
+  await page.locator("#password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await until("live again", 15_000, async () => /Live/.test(await page.locator(".plan").innerText()));
+  await until("repeater green after restart", 15_000, async () => (await stateOf(page, "repeater")) === "up");
+  await daemon.api("PATCH", "/sim/uplinks/wlan0", { carrier: false });
+  try {
+    await until("repeater gray", 5000, async () => (await stateOf(page, "repeater")) === "down");
+    // (test 9 renamed the repeater "Neighbour Wi-Fi")
+    await until("the event in the timeline", 5000, async () =>
+      /Neighbour Wi-Fi down: no carrier on wlan0/.test(await page.locator(".timeline li").first().innerText()));
+    assert.equal(await page.evaluate(() => (globalThis as { marker?: number }).marker), 7, "no reload happened");
+  } finally {
+    await daemon.api("POST", "/sim/uplinks/wlan0/restore");
+  }
 });
 
 test("README screenshot: the Multi-WAN page in light, failover", { skip }, async () => {

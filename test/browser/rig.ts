@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, BrowserType, Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const PASSWORD = "browser-test-pass-1";
@@ -20,9 +20,20 @@ export const ADMIN_TOKEN = "browser-test-admin-token-0123456789";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 export const ARTIFACTS = join(ROOT, "test/artifacts");
 
-/** Why the suite cannot run here, or undefined. */
-export function missingChromium(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `needs chromium (${CHROMIUM}; apt-get install chromium)`;
+let chromium: BrowserType | undefined;
+
+/**
+ * Why the suite cannot run here, or undefined: no Chromium, or playwright-core cannot load
+ * (on Deno it reads /proc at import, which needs --allow-all).
+ */
+export async function missingChromium(): Promise<string | undefined> {
+  if (!existsSync(CHROMIUM)) return `needs chromium (${CHROMIUM}; apt-get install chromium)`;
+  try {
+    chromium = (await import("playwright-core")).chromium;
+    return undefined;
+  } catch (err) {
+    return `needs playwright-core to load (on Deno: --allow-all; it reads /proc): ${(err as Error).message.split("\n")[0]}`;
+  }
 }
 
 async function freePort(): Promise<number> {
@@ -126,6 +137,7 @@ export class Daemon {
  * gives it a fresh temporary profile (user-data dir) of its own and removes it on close.
  */
 export async function launchBrowser(): Promise<{ browser: Browser; close: () => Promise<void> }> {
+  if (!chromium) throw new Error("call missingChromium() first");
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

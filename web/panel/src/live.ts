@@ -140,7 +140,7 @@ export function useLive(): Live {
           if (recent && recent.kind.startsWith("state-") && at - recent.at < 3000 && !recent.text.includes(" — ")) {
             next = [{ ...recent, text: `${recent.text} — ${where}` }, ...list.slice(1)];
           } else {
-            next = [{ id: ev.id, at, kind: "plan", text: `${clock(at)} ${where}` }, ...list];
+            next = [{ id: ev.id, at, kind: "plan", text: `${clock(at)} Plan: ${where}` }, ...list];
           }
         } else if (ev.type === "config.changed") {
           next = [{ id: ev.id, at, kind: "config", text: `${clock(at)} Settings applied (revision ${String(d.revision)})` }, ...list];

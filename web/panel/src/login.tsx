@@ -5,7 +5,7 @@
 import { useState } from "preact/hooks";
 import { ApiError, request, setCsrf } from "./api.ts";
 
-export function LoginPage(p: { onLogin: () => void }) {
+export function LoginPage(p: { onLogin: () => void; ended?: boolean }) {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   return (
@@ -35,6 +35,9 @@ export function LoginPage(p: { onLogin: () => void }) {
       >
         <h1>multiwan</h1>
         <p class="muted">Log in to manage the router's uplinks.</p>
+        {p.ended && (
+          <p class="notice info" role="status">Your session ended (the daemon restarted, or the password changed). Log in again.</p>
+        )}
         <label for="password">Admin password</label>
         <input
           id="password"

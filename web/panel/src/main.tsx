@@ -22,6 +22,7 @@ function routeOf(hash: string): Route {
 function App() {
   const [route, setRoute] = useState<Route>(routeOf(location.hash));
   const [who, setWho] = useState<{ role: string; kind: string } | null>();
+  const [ended, setEnded] = useState(false);
 
   const check = () =>
     get<{ role: string; kind: string; csrfToken?: string }>("/auth/whoami", true)
@@ -34,7 +35,12 @@ function App() {
   useEffect(() => {
     const onHash = () => setRoute(routeOf(location.hash));
     addEventListener("hashchange", onHash);
-    whenLoggedOut(() => setWho(null));
+    whenLoggedOut(() => {
+      setWho((was) => {
+        if (was) setEnded(true);
+        return null;
+      });
+    });
     check();
     return () => removeEventListener("hashchange", onHash);
   }, []);
@@ -49,7 +55,9 @@ function App() {
     if (who !== null && route === "login") location.hash = "#/";
     return (
       <LoginPage
+        ended={ended}
         onLogin={() => {
+          setEnded(false);
           location.hash = "#/";
           check();
         }}
@@ -75,6 +83,7 @@ function App() {
           onClick={async () => {
             await request("POST", "/auth/logout").catch(() => {});
             setCsrf(undefined);
+            setEnded(false);
             setWho(null);
             location.hash = "#/login";
           }}

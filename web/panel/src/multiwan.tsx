@@ -6,7 +6,7 @@
  * never overwritten). Force down/up/auto act at once, outside the draft.
  * @module
  */
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, get, type Issue, request } from "./api.ts";
 import { Chart } from "./charts.tsx";
 import { useLive } from "./live.ts";
@@ -80,15 +80,19 @@ export function MultiWanPage() {
   }, []);
 
   const dirty = saved !== undefined && draft !== undefined && !same(saved.doc, draft);
+  // The stream's listener reads the latest state through this ref (it is registered once).
+  const latest = useRef({ saved, dirty });
+  latest.current = { saved, dirty };
   useEffect(() => {
     return live.onEvent((type, data) => {
+      const { saved, dirty } = latest.current;
       if (type !== "config.changed" || !saved) return;
       const revision = (data as { revision?: number }).revision;
       if (saved.etag === `"${revision}"`) return;
       if (!dirty) loadConfig().catch(() => {});
       else setNotice({ kind: "info", text: `The settings were changed elsewhere (revision ${revision}). Applying yours will be refused; reload to see theirs.` });
     });
-  }, [saved, dirty]);
+  }, []);
 
   const wans = (draft?.wans ?? {}) as Record<string, Obj>;
   const order = useMemo(() => orderOf(wans), [draft]);
@@ -184,7 +188,8 @@ export function MultiWanPage() {
   };
 
   const status = live.status;
-  const statusWans = status?.wans ?? [];
+  // Charts follow the priority list, so each interface keeps its colour while the order holds.
+  const statusWans = order.map((n) => status?.wans.find((w) => w.name === n)).filter((w) => w !== undefined);
   return (
     <main id="main" tabIndex={-1} class="page">
       <div class="page-head">
@@ -209,6 +214,16 @@ export function MultiWanPage() {
             onChange={setWan}
             onAction={action}
           />
+          <section class="card" aria-labelledby="h-events">
+            <h2 id="h-events">Events</h2>
+            {live.timeline.length === 0
+              ? <p class="muted">No events yet.</p>
+              : (
+                <ol class="timeline" aria-live="polite" aria-label="Recent events, newest first" tabIndex={0}>
+                  {live.timeline.map((e) => <li key={`${e.at}-${e.id}`} class={`ev ev-${e.kind}`}>{e.text}</li>)}
+                </ol>
+              )}
+          </section>
         </div>
         <div class="col">
           <Method
@@ -226,16 +241,6 @@ export function MultiWanPage() {
             <h2 id="h-charts">Latency and loss</h2>
             <Chart title="Latency (RTT)" unit="ms" pick="rtt" series={live.series} wans={statusWans} />
             <Chart title="Loss" unit="%" pick="loss" series={live.series} wans={statusWans} />
-          </section>
-          <section class="card" aria-labelledby="h-events">
-            <h2 id="h-events">Events</h2>
-            {live.timeline.length === 0
-              ? <p class="muted">No events yet.</p>
-              : (
-                <ol class="timeline" aria-live="polite" aria-label="Recent events, newest first" tabIndex={0}>
-                  {live.timeline.map((e) => <li key={`${e.at}-${e.id}`} class={`ev ev-${e.kind}`}>{e.text}</li>)}
-                </ol>
-              )}
           </section>
           <SimCard status={status} changed={live.refresh} subscribe={live.onEvent} />
         </div>
