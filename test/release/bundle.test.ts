@@ -1,0 +1,115 @@
+/**
+ * The release artifact: `scripts/build-release.ts` builds `multiwan.mjs` into a temp folder;
+ * the file is copied alone into an empty folder (no node_modules anywhere above it) and run
+ * on the sim world, with node and with deno under the permission line the README documents
+ * (no read access outside its state dir: the panel and /docs come from the bundle). Each run
+ * serves the panel at `/`, its assets and `/docs`, answers `/api/v1/status` with a token
+ * (and 401 without), then stops cleanly on SIGTERM.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { access, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { after, before, describe, it } from "node:test";
+import { buildPanel } from "../../web/panel/build.ts";
+import { buildRelease, ROOT } from "../../scripts/build-release.ts";
+import { CLEAN_STOP, type DaemonProcess, freePort, minimalEnv, startDaemon } from "./daemon-process.ts";
+
+const TOKEN = `release-${process.pid}`;
+const DENO = join(ROOT, "node_modules", "deno", "deno");
+
+const nodeWorks = await new Promise<boolean>((done) => execFile("node", ["--version"], (err) => done(!err)));
+
+/** The documented Deno permission line for the bundle on the sim world. */
+function denoArgs(stateDir: string, listen: string): string[] {
+  return [
+    "run",
+    "--no-prompt",
+    `--allow-net=${listen}`,
+    `--allow-read=${stateDir}`,
+    `--allow-write=${stateDir}`,
+    "--allow-env=MULTIWAN_ADMIN_TOKEN,MULTIWAN_ADMIN_PASSWORD",
+    "multiwan.mjs",
+  ];
+}
+
+async function exists(p: string): Promise<boolean> {
+  return await access(p).then(() => true, () => false);
+}
+
+async function checkServes(d: DaemonProcess): Promise<void> {
+  const page = await fetch(`${d.url}/`);
+  const html = await page.text();
+  assert.equal(page.status, 200, d.output());
+  assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+  const js = /<script type="module" src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  assert.ok(js, `the panel page names its script: ${html.slice(0, 300)}`);
+  const asset = await fetch(`${d.url}${js}`);
+  assert.equal(asset.status, 200);
+  assert.ok((await asset.arrayBuffer()).byteLength > 1000);
+  const docs = await fetch(`${d.url}/docs`);
+  assert.equal(docs.status, 200);
+  assert.match(await docs.text(), /<html/i);
+  const anonymous = await fetch(`${d.url}/api/v1/status`);
+  await anonymous.body?.cancel();
+  assert.equal(anonymous.status, 401);
+  const status = await fetch(`${d.url}/api/v1/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(status.status, 200, d.output());
+  const body = await status.json() as { wans?: unknown; plan?: { carriers?: unknown[] } };
+  assert.ok(body.wans && typeof body.wans === "object", JSON.stringify(body).slice(0, 300));
+  assert.ok(Array.isArray(body.plan?.carriers));
+}
+
+describe("release bundle", () => {
+  let dir = "";
+  let run = "";
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "multiwan-release-"));
+    if (!(await exists(join(ROOT, "web", "panel", "dist", "index.html")))) await buildPanel({ quiet: true });
+    const built = await buildRelease({ out: join(dir, "build", "multiwan.mjs"), quiet: true });
+    assert.ok(built.assets.includes("panel/dist/index.html") && built.assets.includes("docs/docs.html"), built.assets.join(", "));
+    run = join(dir, "run");
+    await mkdir(run);
+    await copyFile(built.file, join(run, "multiwan.mjs"));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is one file, with no node_modules next to it or above it", async () => {
+    assert.deepEqual(await readdir(run), ["multiwan.mjs"]);
+    for (let d = run; d !== dirname(d); d = dirname(d)) assert.equal(await exists(join(d, "node_modules")), false, d);
+  });
+
+  it("runs with node: panel, /docs and /api/v1/status with a token", { skip: nodeWorks ? false : "needs node on PATH" }, async () => {
+    const port = await freePort();
+    const state = join(run, "state-node");
+    const d = await startDaemon("node", ["multiwan.mjs", "--listen", `127.0.0.1:${port}`, "--state-dir", state], {
+      cwd: run,
+      env: minimalEnv({ MULTIWAN_ADMIN_TOKEN: TOKEN }),
+    });
+    try {
+      await checkServes(d);
+    } finally {
+      assert.ok(CLEAN_STOP.includes(await d.stop()), d.output());
+    }
+  });
+
+  it("runs with deno under the documented permissions (nothing readable but its state dir)", async () => {
+    const port = await freePort();
+    const listen = `127.0.0.1:${port}`;
+    const state = join(run, "state-deno");
+    await mkdir(state);
+    const d = await startDaemon(DENO, [...denoArgs(state, listen), "--listen", listen, "--state-dir", state], {
+      cwd: run,
+      env: minimalEnv({ MULTIWAN_ADMIN_TOKEN: TOKEN, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" }),
+    });
+    try {
+      await checkServes(d);
+    } finally {
+      assert.ok(CLEAN_STOP.includes(await d.stop()), d.output());
+    }
+  });
+});
