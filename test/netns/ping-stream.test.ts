@@ -213,6 +213,19 @@ describe("EchoJudge", () => {
     assert.ok(after.slice(1).every((r) => !r.ok) && after.length >= 3, JSON.stringify(after));
   });
 
+  it("a busy machine (the timer 600 ms late at the 100 ms interval) costs at most one loss, not a failed round per echo", () => {
+    const { out, at, clock, j } = judged(100, 250);
+    at(0, "PING x");
+    at(1, reply(1, 1));
+    clock.stall(355 + 600); // seq 2 was due at 100 + 250 + 5
+    assert.equal(out.filter((r) => !r.ok).length, 1, JSON.stringify(out));
+    assert.equal(j.stalls, 1);
+    // Replies for the dropped seqs are ignored; later echoes are judged again.
+    at(960, reply(4, 1));
+    at(1010, reply(10, 1));
+    assert.deepEqual(out.map((r) => r.ok), [true, false, true]);
+  });
+
   it("stop() cancels everything", () => {
     const { out, at, clock, j } = judged(100, 250);
     at(0, "PING x");

@@ -106,7 +106,7 @@ export class EchoJudge {
     return this.#timeoutMs;
   }
 
-  /** How many times a stall (or a clock jump) was skipped instead of judged. */
+  /** How many times a late timer's backlog (a stall, a clock jump) was dropped instead of judged. */
   get stalls(): number {
     return this.#stalls;
   }
@@ -200,12 +200,19 @@ export class EchoJudge {
       this.#anchor(this.#next, now);
       return;
     }
-    // Everything whose deadline passed is lost (normally one seq; a few after a short stall).
+    // What is past its deadline is lost: normally one seq. After a late timer (a busy machine)
+    // only the first counts; the later ones fell due while this process, and most likely ping,
+    // stood still, so they are dropped unjudged rather than reported as a burst of losses.
+    let lost = 0;
     while (this.deadline(this.#next) <= now + 1) {
       const n = this.#next;
-      if (!this.#reported.has(n)) this.#report(n, { target: this.#target, ok: false, error: "timeout" });
+      if (!this.#reported.has(n)) {
+        if (lost++ === 0) this.#report(n, { target: this.#target, ok: false, error: "timeout" });
+        else this.#reported.add(n);
+      }
       this.#next = n + 1;
     }
+    if (lost > 1) this.#stalls++;
     this.#schedule();
   }
 }
