@@ -1,6 +1,6 @@
 /**
  * Rig for the panel's browser tests: the real daemon as a child process on the sim world
- * (with the test-only WAN type), Debian's Chromium driven by playwright-core (never a
+ * (with the test-only WAN type loaded by `--plugins`), Debian's Chromium driven by playwright-core (never a
  * downloaded browser; no traffic leaves loopback), an admin API client, and axe-core.
  * @module
  */
@@ -75,7 +75,7 @@ export class Daemon {
 
   async launch(): Promise<void> {
     const args = [
-      "--import", "tsx", "test/browser/daemon-entry.ts",
+      "--import", "tsx", "src/main.ts", "--plugins", "test/fixtures/plugins/wan-testonly",
       "--no-scenario", "--listen", `127.0.0.1:${this.#port}`, "--state-dir", this.stateDir,
     ];
     const child = spawn("node", args, {

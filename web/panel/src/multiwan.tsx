@@ -251,10 +251,17 @@ export function MultiWanPage() {
         </p>
         {issues.length > 0 && (
           <ul class="issue-list">
-            {issues.map((i) => <li key={i.path + i.message}><a href={`#${fieldId(i.path.replace(/\[\d+\]$/, ""))}`} onClick={(e) => {
-              e.preventDefault();
-              document.getElementById(fieldId(i.path.replace(/\[\d+\]$/, "")))?.focus();
-            }}>{i.path}</a>: {i.message}</li>)}
+            {issues.map((i) => {
+              const id = fieldId(i.path.replace(/\[\d+\]$/, ""));
+              const label = document.querySelector(`label[for="${id}"]`)?.textContent?.replace(/\s*\*$/, "");
+              const wan = /^wans\.([^.]+)\./.exec(i.path)?.[1];
+              const where = label ? `${wan ? `${String(wans[wan]?.label ?? wan)} › ` : ""}${label}` : i.path;
+              return (
+                <li key={i.path + i.message}>
+                  <button type="button" class="link" onClick={() => document.getElementById(id)?.focus()}>{where}</button>: {i.message}
+                </li>
+              );
+            })}
           </ul>
         )}
         <div class="apply-buttons">
