@@ -187,7 +187,9 @@ export class Kernel {
 
   #pluginError(plugin: string, instance: string, err: unknown): void {
     const code = err instanceof KernelError ? err.code : "E_PLUGIN";
-    this.#log.error("{instance} ({plugin}): {message}", { plugin, instance, message: messageOf(err) });
+    const where = `${instance} (${plugin}): `;
+    const text = messageOf(err);
+    this.#log.error("{instance} ({plugin}): {message}", { plugin, instance, message: text.startsWith(where) ? text.slice(where.length) : text });
     this.events.emit("plugin.error", { plugin, instance, code, message: messageOf(err) });
   }
 

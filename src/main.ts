@@ -128,6 +128,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   await setupLogging({ level: "info" });
   const log = logger("kernel");
+  // A plugin's floating promise that rejects must not end the daemon (the kernel bounds and
+  // contains every call it makes; this catches what a plugin starts on its own).
+  process.on("unhandledRejection", (reason) => log.error("unhandled rejection: {e}", { e: messageOf(reason) }));
   await mkdir(flags.stateDir, { recursive: true });
   const registry = new Registry();
   registry.registerAll(builtinPlugins);

@@ -15,6 +15,7 @@ import type { Transition } from "../health/machine.ts";
 import type { AnyPlugin, ModeInstance, PluginContext, PluginPlatform, TrackerInstance, WanInstance } from "../plugin.ts";
 import type { Registry } from "../registry.ts";
 import type { PluginLimits } from "./bounded.ts";
+import { guardClock } from "./guarded-clock.ts";
 import { createInstance, type InstanceSite, startInstance, stopInstance } from "./lifecycle.ts";
 import { WanRuntime } from "./wan-runtime.ts";
 
@@ -72,14 +73,15 @@ export class Generation {
     const d = this.#deps;
     const log = d.pluginLogger?.(plugin, instance) ?? makeLogger("plugin", ...plugin.split("."), instance);
     const ac = new AbortController();
-    const ctx = { instance, log, clock: d.clock, platform: d.platform, signal: ac.signal };
+    const onError = (err: unknown) => d.onError(plugin, where, err);
+    const ctx = { instance, log, clock: guardClock(d.clock, onError), platform: d.platform, signal: ac.signal };
     const site: InstanceSite = {
       plugin,
       instance: where,
       log: d.log,
       clock: d.clock,
       limits: d.limits,
-      onError: (err) => d.onError(plugin, where, err),
+      onError,
       abort: () => ac.abort(),
     };
     return { ctx, site };

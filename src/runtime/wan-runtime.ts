@@ -155,7 +155,9 @@ export class WanRuntime {
     const changed = !sameInspection(this.#inspection, next) || problem !== this.#inspectProblem;
     this.#inspection = next;
     this.#inspectProblem = problem;
-    const t = this.#machine.onLink(next.present, next.carrier, this.#o.clock.now());
+    const moved = this.#machine.onLink(next.present, next.carrier, this.#o.clock.now());
+    // The machine sees a missing device; the event says why there is no reading.
+    const t = moved && problem ? { ...moved, reason: problem } : moved;
     await this.#syncSession();
     this.#retune();
     if (t) this.#o.log.info("{wan} {from} → {to}: {reason}", { wan: this.name, ...t });

@@ -84,6 +84,7 @@ export const TRACKER_FAULTS = [
   "received-gt-sent",
   "negative-sent",
   "unknown-target",
+  "timer-throw",
 ] as const;
 export type TrackerFault = (typeof TRACKER_FAULTS)[number];
 
@@ -133,6 +134,7 @@ export function faultyTracker(log: FaultLog) {
             if (closed) return;
             for (const t of config.targets) emit(resultFor(t, config.fault));
             ctx.clock.setTimeout(tick, every);
+            if (config.fault === "timer-throw") throw new Error("tick exploded");
           };
           ctx.clock.setTimeout(tick, every);
           return {

@@ -219,6 +219,18 @@ describe("a stop that never settles", () => {
   });
 });
 
+describe("a plugin timer that throws", () => {
+  it("is reported as the plugin's error; the kernel and the plugin carry on", async () => {
+    const rig = makeRig({ config: withFaulty("none", { tracker: "timer-throw" }), plugins: pluginsWith(newFaultLog()) });
+    const errors = errorsOf(rig.kernel);
+    await rig.kernel.boot();
+    await advance(rig.clock, 5_000, 100);
+    assert.ok(errors.some((e) => e.instance === "wans.tethering.tracker" && e.message === "tick exploded"));
+    assert.equal(wan(rig.kernel, "tethering").state, "up", "its results still count");
+    await rig.kernel.shutdown({ cleanup: true });
+  });
+});
+
 describe("limits", () => {
   it("can be shortened per kernel", async () => {
     const rig = makeRig({ config: fourWans(), plugins: pluginsWith(newFaultLog()) });
