@@ -27,8 +27,16 @@ export type UdpResult =
   | { readonly ok: true; readonly reply: Uint8Array; readonly rttMs: number }
   | { readonly ok: false; readonly error: string };
 
-/** udpExchange sends one datagram and waits for the answer; never rejects. */
-export function udpExchange(x: UdpExchange): Promise<UdpResult> {
+const randomPort = () => PROBE_PORTS[0] + Math.floor(Math.random() * (PROBE_PORTS[1] - PROBE_PORTS[0] + 1));
+
+/** udpExchange sends one datagram and waits for the answer; never rejects. A taken source port is retried. */
+export async function udpExchange(x: UdpExchange): Promise<UdpResult> {
+  let r: UdpResult | "port taken" = "port taken";
+  for (let i = 0; i < 5 && r === "port taken"; i++) r = await attempt(x, randomPort());
+  return r === "port taken" ? { ok: false, error: "no free probe port" } : r;
+}
+
+function attempt(x: UdpExchange, port: number): Promise<UdpResult | "port taken"> {
   return new Promise((resolve) => {
     if (!x.binding.address) return resolve({ ok: false, error: "the uplink has no address" });
     const address = x.binding.address.split("/")[0];
@@ -36,7 +44,7 @@ export function udpExchange(x: UdpExchange): Promise<UdpResult> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let sentAt = 0;
     let done = false;
-    const finish = (r: UdpResult) => {
+    const finish = (r: UdpResult | "port taken") => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -49,12 +57,14 @@ export function udpExchange(x: UdpExchange): Promise<UdpResult> {
     const onAbort = () => finish({ ok: false, error: "aborted" });
     if (x.signal?.aborted) return onAbort();
     x.signal?.addEventListener("abort", onAbort);
-    socket.on("error", (err) => finish({ ok: false, error: messageOf(err) }));
+    socket.on("error", (err) => {
+      const taken = sentAt === 0 && (err as { code?: string }).code === "EADDRINUSE";
+      finish(taken ? "port taken" : { ok: false, error: messageOf(err) });
+    });
     socket.on("message", (msg) => {
       const reply = new Uint8Array(msg);
       if (!x.accept || x.accept(reply)) finish({ ok: true, reply, rttMs: performance.now() - sentAt });
     });
-    const port = PROBE_PORTS[0] + Math.floor(Math.random() * (PROBE_PORTS[1] - PROBE_PORTS[0] + 1));
     socket.bind({ address, port, exclusive: true }, () => {
       timer = setTimeout(() => finish({ ok: false, error: "timeout" }), x.timeoutMs);
       sentAt = performance.now();

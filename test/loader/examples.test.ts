@@ -129,3 +129,28 @@ describe("contract kit over the loaded examples", () => {
   });
   testPlugin(plugin("mode.lowest-latency"), { config: {} });
 });
+
+describe("udpExchange", () => {
+  it("gives up with a reason when every probe port is taken (after retries), works once they are free", async () => {
+    const { createSocket } = await import("node:dgram");
+    const { PROBE_PORTS, udpExchange } = await import("../../src/sdk/udp.ts");
+    const held: import("node:dgram").Socket[] = [];
+    for (let p = PROBE_PORTS[0]; p <= PROBE_PORTS[1]; p++) {
+      const s = createSocket("udp4");
+      await new Promise<void>((resolve) => {
+        s.once("error", () => resolve());
+        s.bind({ address: "127.0.0.1", port: p, exclusive: true }, () => resolve());
+      });
+      held.push(s);
+    }
+    try {
+      const r = await udpExchange({ binding: { address: "127.0.0.1" }, host: "127.0.0.1", port: dns.port, payload: new Uint8Array(12), timeoutMs: 300 });
+      assert.deepEqual(r, { ok: false, error: "no free probe port" });
+    } finally {
+      await Promise.all(held.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    }
+    dns.rcode = 0;
+    const ok = await udpExchange({ binding: { address: "127.0.0.1" }, host: "127.0.0.1", port: dns.port, payload: new Uint8Array(12), timeoutMs: 300 });
+    assert.equal(ok.ok, true);
+  });
+});

@@ -61,3 +61,11 @@ describe("kit rules", () => {
     assert.throws(() => checkModeRuns(stateful(), stateful(), 100), /same/);
   });
 });
+
+describe("sdk constants", () => {
+  it("the SDK's probe ports are the ones the Linux dataplane pins to the uplink", async () => {
+    const { PROBE_PORTS: linux } = await import("../../src/platform/linux/nft.ts");
+    const { PROBE_PORTS: sdk } = await import("../../src/sdk/udp.ts");
+    assert.deepEqual(sdk, linux);
+  });
+});
