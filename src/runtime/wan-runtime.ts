@@ -15,7 +15,7 @@ import type { Logger } from "../log.ts";
 import type { TargetResult, TrackerInstance, TrackerSession, WanInspection, WanInstance } from "../plugin.ts";
 import type { Links, ProbeBinding } from "../platform.ts";
 import { bounded, type CallSite, type PluginLimits, seconds } from "./bounded.ts";
-import { checkResult } from "./result-check.ts";
+import { ResultGate } from "./result-check.ts";
 
 /** How often the uplink's packet counters are read for passive evidence. */
 export const TRAFFIC_POLL_MS = 100;
@@ -23,8 +23,6 @@ export const TRAFFIC_POLL_MS = 100;
 export const INSPECT_INTERVAL_MS = 5_000;
 /** A hung inspect call is waited on again until it is this old; then the WAN type is asked afresh. */
 const ABANDON_HUNG_INSPECT_MS = 30_000;
-/** A tracker that keeps sending the same garbage is reported once a minute, not per result. */
-const REJECT_REPORT_EVERY_MS = 60_000;
 
 export interface WanRuntimeOptions {
   readonly name: string;
@@ -65,21 +63,20 @@ export class WanRuntime {
   #stopped = false;
   #inspecting?: Promise<void>;
   #inspectAgain = false;
-  /** The plugin's inspect call in flight: a hung one is waited on again, not repeated. */
+  /** The plugin's inspect call in flight: a hung one is waited on again (for a while), not repeated. */
   #inspectCall?: { readonly p: Promise<WanInspection>; readonly at: number };
   /** Why the last inspect gave no answer. */
   #inspectProblem?: string;
   /** Counts sessions, so results from a closed one are ignored. */
   #sessionSeq = 0;
-  /** Rejected tracker results, by target (cleared by the target's next good result). */
-  #rejected = new Map<string, string>();
-  #lastRejectReport?: { text: string; at: number };
+  readonly #gate: ResultGate;
 
   constructor(o: WanRuntimeOptions) {
     this.#o = o;
     this.name = o.name;
     this.index = o.index;
     this.#machine = new HealthMachine(o.health, o.tracker.targets, o.clock.now(), o.wan.device);
+    this.#gate = new ResultGate(o.tracker.targets, (err) => o.onError(o.name, "tracker", err));
   }
 
   get state() {
@@ -90,9 +87,9 @@ export class WanRuntime {
   }
   view(): HealthView {
     const v = this.#machine.view();
-    let reason = this.#inspectProblem ?? v.reason;
-    const rejected = this.#rejected.values().next();
-    if (!rejected.done) reason = `${reason ? `${reason}; ` : ""}tracker result rejected: ${rejected.value}`;
+    const base = this.#inspectProblem ?? v.reason;
+    const rejected = this.#gate.problem;
+    const reason = rejected ? (base ? `${base}; ${rejected}` : rejected) : base;
     return reason === v.reason ? v : { ...v, reason };
   }
 
@@ -235,18 +232,7 @@ export class WanRuntime {
   }
 
   #onResult(r: TargetResult): void {
-    const why = checkResult(r, this.#o.tracker.targets);
-    if (why) {
-      this.#rejected.set(typeof r?.target === "string" ? r.target : "", why);
-      const now = this.#o.clock.now();
-      const last = this.#lastRejectReport;
-      if (!last || last.text !== why || now - last.at >= REJECT_REPORT_EVERY_MS) {
-        this.#lastRejectReport = { text: why, at: now };
-        this.#o.onError(this.name, "tracker", new PluginResultError(`tracker result rejected: ${why}`));
-      }
-      return;
-    }
-    this.#rejected.delete(r.target);
+    if (!this.#gate.admit(r, this.#o.clock.now())) return;
     const t = this.#machine.onResult(r, this.#o.clock.now());
     if (t) this.#report(t);
     this.#retune();
