@@ -323,7 +323,8 @@ test("10. phone width 375 px: no horizontal overflow, every control reachable", 
 });
 
 test("tokens page: a token is shown once and can be revoked; wrong new password refused", { skip }, async () => {
-  const page = main.page;
+  const { page, ctx } = await openPage(browser);
+  await login(page, daemon.base);
   await page.goto(`${daemon.base}/#/tokens`);
   await page.locator("#token-name").fill("monitoring");
   await page.locator("#token-role").selectOption("read");
@@ -347,6 +348,7 @@ test("tokens page: a token is shown once and can be revoked; wrong new password 
   const again = await fetch(`${daemon.base}/api/v1/status`, { headers: { authorization: `Bearer ${secret}` } });
   await again.body?.cancel();
   assert.equal(again.status, 401, "the revoked token no longer works");
+  await ctx.close();
 });
 
 test("11. axe-core: no serious or critical violation on any page, light and dark", { skip }, async () => {

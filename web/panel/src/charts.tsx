@@ -55,6 +55,7 @@ export function Chart(p: ChartProps) {
           stroke: PALETTE[i % PALETTE.length],
           width: 2,
           spanGaps: false,
+          points: { show: false },
           value: (_u: uPlot, v: number | null) => (v === null ? "—" : `${v} ${p.unit}`),
         })),
       ],

@@ -7,18 +7,35 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { get } from "./api.ts";
-import { clock, labelOf } from "./format.ts";
+import { clock } from "./format.ts";
 import type { History, Status } from "./types.ts";
 
 const POLL_MS = 2000;
 const KEEP_MS = 10 * 60_000;
 const TIMELINE_MAX = 40;
 
+/** One line of the event timeline; WAN names are turned into labels when it is drawn. */
 export interface TimelineEntry {
   readonly id: number;
   readonly at: number;
   readonly kind: string;
-  text: string;
+  /** The WAN the line is about (its label goes first). */
+  readonly wan?: string;
+  readonly text: string;
+  /** Where new connections go since (a plan change right after a state change). */
+  readonly carriers?: readonly string[];
+}
+
+/** timelineText renders an entry: "14:02:11 Ethernet down: 3 of 3 targets lost — new connections on Repeater". */
+export function timelineText(e: TimelineEntry, label: (wan: string) => string): string {
+  const where = e.carriers === undefined
+    ? ""
+    : e.carriers.length
+    ? `new connections on ${e.carriers.map(label).join(", ")}`
+    : "no uplink carries new connections";
+  const head = `${clock(e.at)} ${e.wan ? `${label(e.wan)} ` : ""}${e.text}`;
+  if (e.kind === "plan") return `${head}${where}`;
+  return where ? `${head} — ${where}` : head;
 }
 
 /** Columnar series for the charts: time in seconds, then per WAN rtt and loss. */
@@ -65,11 +82,6 @@ export function useLive(): Live {
     let es: EventSource | undefined;
     let lastId = 0;
     let reopen: ReturnType<typeof setTimeout> | undefined;
-
-    const label = (name: string) => {
-      const w = statusRef.current?.wans.find((x) => x.name === name);
-      return w ? labelOf(w) : name;
-    };
 
     const append = (s: Status) => {
       const now = Date.now() / 1000;
@@ -131,21 +143,19 @@ export function useLive(): Live {
         if (list.some((e) => e.id === ev.id && e.at === at)) return list;
         let next = list;
         if (ev.type === "wan.state") {
-          const text = `${clock(at)} ${label(String(d.wan))} ${String(d.to)}: ${String(d.reason)}`;
-          next = [{ id: ev.id, at, kind: `state-${String(d.to)}`, text }, ...list];
+          next = [{ id: ev.id, at, kind: `state-${String(d.to)}`, wan: String(d.wan), text: `${String(d.to)}: ${String(d.reason)}` }, ...list];
         } else if (ev.type === "plan.changed") {
-          const carriers = (d.carriers as { wan: string }[] | undefined) ?? [];
-          const where = carriers.length ? `new connections on ${carriers.map((c) => label(c.wan)).join(", ")}` : "no uplink carries new connections";
+          const carriers = ((d.carriers as { wan: string }[] | undefined) ?? []).map((c) => c.wan);
           const recent = list[0];
-          if (recent && recent.kind.startsWith("state-") && at - recent.at < 3000 && !recent.text.includes(" — ")) {
-            next = [{ ...recent, text: `${recent.text} — ${where}` }, ...list.slice(1)];
+          if (recent && recent.kind.startsWith("state-") && at - recent.at < 3000 && recent.carriers === undefined) {
+            next = [{ ...recent, carriers }, ...list.slice(1)];
           } else {
-            next = [{ id: ev.id, at, kind: "plan", text: `${clock(at)} Plan: ${where}` }, ...list];
+            next = [{ id: ev.id, at, kind: "plan", text: "Plan: ", carriers }, ...list];
           }
         } else if (ev.type === "config.changed") {
-          next = [{ id: ev.id, at, kind: "config", text: `${clock(at)} Settings applied (revision ${String(d.revision)})` }, ...list];
+          next = [{ id: ev.id, at, kind: "config", text: `Settings applied (revision ${String(d.revision)})` }, ...list];
         } else if (ev.type === "plugin.error") {
-          next = [{ id: ev.id, at, kind: "error", text: `${clock(at)} ${String(d.plugin)} (${String(d.instance)}): ${String(d.message)}` }, ...list];
+          next = [{ id: ev.id, at, kind: "error", text: `${String(d.plugin)} (${String(d.instance)}): ${String(d.message)}` }, ...list];
         }
         return next.slice(0, TIMELINE_MAX);
       });

@@ -9,7 +9,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, get, type Issue, request } from "./api.ts";
 import { Chart } from "./charts.tsx";
-import { useLive } from "./live.ts";
+import { timelineText, useLive } from "./live.ts";
 import { Method } from "./method.tsx";
 import { fieldId, type JsonSchema } from "./schema-form.tsx";
 import { SimCard } from "./sim-card.tsx";
@@ -188,6 +188,7 @@ export function MultiWanPage() {
   };
 
   const status = live.status;
+  const wanLabel = (n: string) => status?.wans.find((w) => w.name === n)?.label || n;
   // Charts follow the priority list, so each interface keeps its colour while the order holds.
   const statusWans = order.map((n) => status?.wans.find((w) => w.name === n)).filter((w) => w !== undefined);
   return (
@@ -220,7 +221,7 @@ export function MultiWanPage() {
               ? <p class="muted">No events yet.</p>
               : (
                 <ol class="timeline" aria-live="polite" aria-label="Recent events, newest first" tabIndex={0}>
-                  {live.timeline.map((e) => <li key={`${e.at}-${e.id}`} class={`ev ev-${e.kind}`}>{e.text}</li>)}
+                  {live.timeline.map((e) => <li key={`${e.at}-${e.id}`} class={`ev ev-${e.kind}`}>{timelineText(e, wanLabel)}</li>)}
                 </ol>
               )}
           </section>
