@@ -304,7 +304,7 @@ test("10. phone width 375 px: no horizontal overflow, every control reachable", 
   assert.ok(overflow <= 0, `no horizontal overflow (${overflow}px)`);
   const outside = await page.evaluate(() => {
     const bad: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>("button, input, select, textarea, a[href], summary, [tabindex]")) {
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>("button, input, select, textarea, a[href], summary, [tabindex]"))) {
       const r = el.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) continue;
       if (el.closest(".sr-only, .skip")) continue;
