@@ -255,6 +255,55 @@ describe("HealthMachine", () => {
     assert.equal(t?.reason, "1 of 1 targets lost for 0.0 s (ping exited with 2)");
   });
 
+  it("a metered uplink that carries nothing but probes is probed every minute; traffic brings 10 s back at once", () => {
+    const run = (metered: boolean) => {
+      const m = new HealthMachine(cfg(), T, 0, "wwan0", { metered });
+      for (let r = 0; r < 3; r++) round(m, r * 100, true);
+      let tx = 100;
+      let k = 0;
+      const changes: number[] = [];
+      for (let t = 1000; t <= 130_000; t += 100) {
+        if (t % 10_000 === 0) {
+          tx++; // one probe every 10 s, its answer counted
+          m.onResult({ target: T[k++ % 3], ok: true, rttMs: 40 }, t);
+        }
+        if (t % 7_000 === 0) tx++; // chatter: router solicitation, ARP
+        if (m.onTraffic({ txPackets: tx, rxPackets: tx, rxBytes: tx * 80 }, t)) changes.push(t);
+      }
+      return { m, changes, tx };
+    };
+    const plain = run(false);
+    assert.equal(plain.m.idle, false);
+    assert.equal(plain.m.intervalMs(10_000), 10_000, "not metered: the tracker's cadence");
+    const { m, changes, tx } = run(true);
+    assert.equal(m.idle, true);
+    assert.equal(m.intervalMs(10_000), 60_000);
+    assert.equal(changes.length, 1, "one cadence change (one restart of the probes)");
+    assert.ok(changes[0] >= 60_000 && changes[0] <= 62_000, `idle from ${changes[0]} ms`);
+    // A LAN client starts using it: 30 packets in a poll.
+    assert.equal(m.onTraffic({ txPackets: tx + 30, rxPackets: tx + 30, rxBytes: (tx + 30) * 80 }, 130_100), true);
+    assert.equal(m.idle, false);
+    assert.equal(m.intervalMs(10_000), 10_000);
+  });
+
+  it("comes back up (not degraded) after an outage or lost first echoes: the outage is not the quality", () => {
+    const m = new HealthMachine(cfg({ up: 3, down: 3 }), T, 0, "eth1");
+    round(m, 0, false); // the first echoes of a new uplink are lost (routes not in yet)
+    round(m, 100, true);
+    round(m, 200, true);
+    assert.equal(round(m, 300, true)?.to, "up");
+    for (let i = 0; i < 20; i++) round(m, 1000 + i * 1000, false);
+    assert.equal(m.state, "down");
+    round(m, 30_000, true);
+    round(m, 31_000, true);
+    const t = round(m, 32_000, true);
+    assert.deepEqual([t?.from, t?.to], ["down", "up"]);
+    assert.equal(m.view().lossPct, 0);
+    // Loss after it is back still degrades it.
+    for (let i = 0; i < 6; i++) round(m, 40_000 + i * 100, [true, false, false]);
+    assert.equal(m.state, "degraded");
+  });
+
   it("a tracker that goes silent counts as failing", () => {
     const m = new HealthMachine(cfg({ up: 1, down: 2 }), T, 0);
     round(m, 0, true);

@@ -33,6 +33,16 @@ export const RX_EVIDENCE_BYTES = 1500;
 /** Unanswered packets that raise suspicion: one stray packet is chatter, several are traffic. */
 export const SUSPECT_MIN_PACKETS = 3;
 
+/** A metered uplink is idle after this long with nothing but probes and chatter leaving it. */
+export const IDLE_WINDOW_MS = 60_000;
+/** Packets per window besides probes that still count as idle (router solicitations, ARP, DHCP). */
+export const IDLE_CHATTER_PACKETS = 20;
+
+export interface MachineOptions {
+  /** Data costs money: while it carries nothing but probes, probe at `meteredIdleIntervalMs`. */
+  readonly metered?: boolean;
+}
+
 export interface Transition {
   readonly from: HealthState;
   readonly to: HealthState;
@@ -75,11 +85,15 @@ export class HealthMachine {
   #rxMark?: number;
   #rxAliveAt?: number;
   #counterResets = 0;
+  readonly #metered: boolean;
+  #idle = false;
+  #idleFrom?: { at: number; tx: number; probes: number };
 
-  constructor(cfg: HealthConfig, targets: readonly string[], at: number, device = "") {
+  constructor(cfg: HealthConfig, targets: readonly string[], at: number, device = "", opts: MachineOptions = {}) {
     this.#cfg = cfg;
     this.#targets = targets;
     this.#device = device;
+    this.#metered = opts.metered === true;
     this.#since = at;
     this.#lastResultAt = at;
     for (const t of targets) this.#windows.set(t, { oks: [], rtts: [], sent: 0, received: 0 });
@@ -96,10 +110,16 @@ export class HealthMachine {
     return this.#counterResets;
   }
 
+  /** A metered uplink that carries nothing but probes (probed at `meteredIdleIntervalMs`). */
+  get idle(): boolean {
+    return this.#idle;
+  }
+
   /** The probe interval for the current phase, given the tracker's steady interval. */
   intervalMs(steadyMs: number): number {
     if (this.#phase === "suspect") return Math.min(this.#cfg.failureIntervalMs, steadyMs);
     if (this.#phase === "down") return Math.min(this.#cfg.recoveryIntervalMs, steadyMs);
+    if (this.#idle) return Math.max(steadyMs, this.#cfg.meteredIdleIntervalMs ?? steadyMs);
     return steadyMs;
   }
 
@@ -153,6 +173,7 @@ export class HealthMachine {
       this.#unansweredSince = undefined;
       this.#trafficAt = at;
       this.#counterResets++;
+      this.#idleFrom = undefined;
       return false;
     }
     const txGrew = this.#tx !== undefined && c.txPackets > this.#tx;
@@ -167,7 +188,8 @@ export class HealthMachine {
         this.#rxAliveAt = at;
       }
     }
-    if (!this.#cfg.passive || this.#targets.length === 0) return false;
+    const idleChanged = this.#metered && this.#watchIdle(c.txPackets, at);
+    if (!this.#cfg.passive || this.#targets.length === 0) return idleChanged;
     if (rxGrew) this.#unansweredSince = undefined;
     else if (txGrew && this.#unansweredSince === undefined) {
       // The packets left at some time since the previous reading: date them from it.
@@ -187,7 +209,33 @@ export class HealthMachine {
       this.#okRounds = 0;
       return true;
     }
-    return false;
+    return idleChanged;
+  }
+
+  /**
+   * Idle (metered only): over a whole IDLE_WINDOW_MS, what left the device was the probes and
+   * a little chatter. Any more traffic ends it at once. Returns true when it changed.
+   */
+  #watchIdle(tx: number, at: number): boolean {
+    const from = this.#idleFrom;
+    if (!from || this.#phase !== "steady") {
+      this.#idleFrom = { at, tx, probes: this.#probesSent };
+      return this.#setIdle(false);
+    }
+    const extra = tx - from.tx - (this.#probesSent - from.probes);
+    if (extra > IDLE_CHATTER_PACKETS) {
+      this.#idleFrom = { at, tx, probes: this.#probesSent };
+      return this.#setIdle(false);
+    }
+    if (at - from.at < IDLE_WINDOW_MS) return false;
+    this.#idleFrom = { at, tx, probes: this.#probesSent };
+    return this.#setIdle(true);
+  }
+
+  #setIdle(idle: boolean): boolean {
+    if (idle === this.#idle) return false;
+    this.#idle = idle;
+    return true;
   }
 
   /** Periodic check: a tracker that stopped reporting counts as failing. */
@@ -217,6 +265,13 @@ export class HealthMachine {
     }
   }
 
+  #forgetQuality(): void {
+    for (const w of this.#windows.values()) {
+      w.oks = [];
+      w.rtts = [];
+    }
+  }
+
   #addToRound(r: TargetResult, at: number): Transition | undefined {
     this.#round.set(r.target, r.ok);
     if (this.#round.size >= this.#targets.length) return this.#closeRound(at);
@@ -239,6 +294,9 @@ export class HealthMachine {
       return undefined;
     }
     if (!success) {
+      // While down (or not yet up) losses are the outage itself, not the quality the uplink
+      // will have once back: coming up judges loss and latency from the good rounds only.
+      if (this.#state === "down" || this.#state === "unknown") this.#forgetQuality();
       this.#okRounds = 0;
       this.#failRounds++;
       this.#failSince ??= at;
