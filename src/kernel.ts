@@ -6,6 +6,7 @@
  */
 import { type Clock, systemClock } from "./clock.ts";
 import { chooseBootConfig } from "./config/boot.ts";
+import { type ChangeMeta, type ConfigHistory, historySection, keepOf, recordBoot, recordRevision } from "./config/history.ts";
 import { buildDocumentSchema, type DocumentSchema, type Sections } from "./config/schema.ts";
 import type { ConfigStore, Stored } from "./config/store.ts";
 import { type ConfigDocument, validateDocument } from "./config/validate.ts";
@@ -109,12 +110,17 @@ export class Kernel {
   /** The document's schema, rebuilt when plugins were registered (or failed to load) since. */
   get schema(): DocumentSchema {
     const at = this.registry.revision;
-    if (this.#schema?.at !== at) this.#schema = { at, schema: buildDocumentSchema(this.registry, this.#o.sections) };
+    const sections = { history: historySection, ...this.#o.sections };
+    if (this.#schema?.at !== at) this.#schema = { at, schema: buildDocumentSchema(this.registry, sections) };
     return this.#schema.schema;
   }
 
   get revision(): number {
     return this.#stored.revision;
+  }
+  /** The kept revisions (the store's history), when the store keeps any. */
+  get history(): ConfigHistory | undefined {
+    return this.#o.store.history;
   }
   get plan(): RoutingPlan {
     return this.#plan;
@@ -142,6 +148,9 @@ export class Kernel {
     for (const p of problems) this.#log.error("config rejected at boot: {problem}", { problem: p });
     if (source === "default" && problems.length === 0) await this.#o.store.save(stored);
     await this.#o.store.saveLastGood(stored).catch((err) => this.#log.warn("{e}", { e: messageOf(err) }));
+    const h = this.#o.store.history;
+    const at = { revision: stored.revision, doc: stored.doc, source, keep: keepOf(this.#gen?.doc), now: this.#clock.now() };
+    if (h) await recordBoot(h, at).catch((err) => this.#log.warn("history: {e}", { e: messageOf(err) }));
     return { source, revision: stored.revision, problems };
   }
 
@@ -322,7 +331,10 @@ export class Kernel {
    * health transition re-plans at once with the generation in force; only applying the new
    * plan, storing and swapping wait their turn with re-plans.
    */
-  applyConfig(doc: unknown, opts: { expectRevision?: number } = {}): Promise<{ revision: number; changed: boolean }> {
+  applyConfig(
+    doc: unknown,
+    opts: { expectRevision?: number; change?: ChangeMeta } = {},
+  ): Promise<{ revision: number; changed: boolean }> {
     return this.#configLane.run(async () => {
       const current = this.#gen;
       if (!current) throw new ApplyError(new Error("the kernel has not booted"));
@@ -331,13 +343,14 @@ export class Kernel {
         throw new RevisionConflictError(opts.expectRevision, this.#stored.revision);
       }
       const refused = this.#o.preApply?.(doc) ?? [];
-      if (refused.length > 0) throw new ConfigError(refused, "The running daemon lacks a permission this config needs");
+      if (refused.length > 0) throw new ConfigError(refused, "The running daemon cannot take this config (see issues)");
       await this.#o.beforeValidate?.(doc);
       const v = validateDocument(this.schema, doc);
       if (!v.ok) throw new ConfigError(v.issues);
       if (JSON.stringify(doc) === JSON.stringify(this.#stored.doc)) {
         return { revision: this.#stored.revision, changed: false };
       }
+      const before = this.#stored.doc;
       const stored: Stored = { doc: structuredClone(doc), revision: this.#stored.revision + 1 };
       const next = this.#newGeneration(v.value);
       try {
@@ -354,6 +367,11 @@ export class Kernel {
       await current.stop(next);
       await this.#o.onLogSettings?.(v.value.log);
       await this.#o.store.saveLastGood(stored).catch((err) => this.#log.warn("{e}", { e: messageOf(err) }));
+      const h = this.#o.store.history;
+      if (h) {
+        await recordRevision(h, { ...stored, before, change: opts.change, keep: keepOf(v.value), now: this.#clock.now() })
+          .catch((err) => this.#log.warn("history: {e}", { e: messageOf(err) }));
+      }
       this.events.emit("config.changed", { revision: stored.revision });
       await this.replan();
       return { revision: stored.revision, changed: true };

@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { apiSection } from "../web/api-schemas.ts";
 import { startApi } from "../web/app.ts";
+import { foreignListen } from "../web/listen-guard.ts";
 import type { SimControl } from "../web/sim-control.ts";
 import { systemClock } from "./clock.ts";
 import { FileConfigStore } from "./config/store.ts";
@@ -134,18 +135,21 @@ export async function main(argv: string[]): Promise<void> {
   await mkdir(flags.stateDir, { recursive: true });
   const registry = new Registry();
   registry.registerAll(builtinPlugins);
-  const store = new FileConfigStore(flags.config ?? join(flags.stateDir, "config.json"));
+  const store = new FileConfigStore(flags.config ?? join(flags.stateDir, "config.json"), {
+    historyDir: join(flags.stateDir, "history"),
+  });
   const loader = new PluginLoader(registry, { sdk, log: logger("kernel", "loader") });
   await loader.load(await bootPluginDirs(store, flags.plugins ?? []));
   const { platform, defaultConfig, start, sim } = await makePlatform(flags);
-  const kernel = new Kernel({
+  const kernel: Kernel = new Kernel({
     registry,
     platform,
     store,
     defaultConfig,
     sections: { api: apiSection, hooks: hooksSection, plugins: pluginsSection },
     beforeValidate: async (doc) => void await loader.load(pluginDirsOf(doc)),
-    preApply: (doc) => missingPermissions(doc),
+    // A new api.listen address the router lacks would cut the API off: refused.
+    preApply: (doc) => [...missingPermissions(doc), ...foreignListen(doc, kernel.config.doc)],
     onLogSettings: (s) => setupLogging({ level: s.level, categories: s.categories, file: s.file }),
   });
   const boot = await kernel.boot();

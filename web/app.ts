@@ -24,6 +24,7 @@ import { historyRoutes } from "./routes/history.ts";
 import { importRoutes } from "./routes/import.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { modeRoutes } from "./routes/mode.ts";
+import { revisionRoutes } from "./routes/revisions.ts";
 import { simRoutes } from "./routes/sim.ts";
 import { statusRoutes } from "./routes/status.ts";
 import type { SimControl } from "./sim-control.ts";
@@ -84,6 +85,7 @@ export function createApp(kernel: Kernel, opts: ApiOptions = {}): Api {
   routes.push(
     ...statusRoutes(deps),
     ...configRoutes(deps),
+    ...revisionRoutes(deps),
     ...importRoutes(deps),
     ...wanRoutes(deps),
     ...modeRoutes(deps),

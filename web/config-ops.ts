@@ -4,6 +4,7 @@
  * call into the kernel.
  * @module
  */
+import type { ChangeMeta } from "../src/config/history.ts";
 import type { Kernel } from "../src/kernel.ts";
 import { KernelError } from "../src/errors.ts";
 import type { ApiContext, JsonSchema } from "./router.ts";
@@ -77,18 +78,20 @@ export interface WriteResult {
 /**
  * writeConfig computes the next document from the stored one and applies it. The kernel
  * validates first and rolls back on failure; a revision race is 412 with If-Match, else 409.
+ * `change` (who, from where) goes into the config history.
  */
 export async function writeConfig(
   kernel: Kernel,
   c: ApiContext,
   next: (stored: Json) => unknown,
+  change?: ChangeMeta,
 ): Promise<WriteResult> {
   const { doc, revision } = kernel.config;
   const expected = ifMatch(c, revision);
   const stored = isObject(doc) ? doc : {};
   const candidate = unredact(kernel, next(structuredClone(stored)), stored);
   try {
-    const r = await kernel.applyConfig(candidate, { expectRevision: revision });
+    const r = await kernel.applyConfig(candidate, { expectRevision: revision, change });
     c.header("etag", etagOf(r.revision));
     return r;
   } catch (err) {

@@ -52,7 +52,8 @@ export class Client {
   }
 
   async raw(method: string, path: string, opts: { body?: string; type?: string; headers?: Record<string, string> } = {}): Promise<Response> {
-    const headers: Record<string, string> = { accept: "application/json", ...opts.headers };
+    // The user agent lets the config history note "via cli".
+    const headers: Record<string, string> = { accept: "application/json", "user-agent": "multiwan-cli/1", ...opts.headers };
     if (this.#o.token) headers.authorization = `Bearer ${this.#o.token}`;
     if (opts.body !== undefined) headers["content-type"] = opts.type ?? "application/json";
     let res: Response;

@@ -18,6 +18,12 @@ export const USAGE = `Usage: multiwan [--url URL] [--token TOKEN] [--json] COMMA
   config set FILE|-               replace the document      [--if-match REV]
   config patch FILE|-             JSON Merge Patch          [--if-match REV]
   config validate FILE|-          dry run: print the issues, exit 6 when invalid
+  config revisions                the kept revisions: who changed what, when, from where
+  config show REV                 one revision's document (secrets redacted)
+  config diff A B                 what changed from A to B (JSON Patch, secrets redacted)
+  config rollback REV             apply revision REV again as a new revision  [--if-match REV]
+  config export > FILE            backup: the whole document WITH its secrets (admin)
+  config import FILE|-            restore a backup (validated and applied like set) [--if-match REV]
   events [--since ID]             follow events (one JSON line each with --json)
   token create NAME [--role read|admin] | token list | token revoke ID
   hash-password                   read a password on stdin, print its hash (for api.passwordHash)
@@ -86,7 +92,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.err(`multiwan: ${(err as Error).message}\n${USAGE}`);
     return EXIT.usage;
   }
-  const { values: f, positionals: [cmd, sub, arg] } = parsed;
+  const { values: f, positionals: [cmd, sub, arg, arg2] } = parsed;
   if (f.help || !cmd) {
     io.out(USAGE);
     return f.help ? EXIT.ok : EXIT.usage;
@@ -142,6 +148,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
         print(body, () => (body.valid ? "valid\n" : body.issues.map((i) => `${i.path}: ${i.message}\n`).join("")));
         return body.valid ? EXIT.ok : EXIT.invalid;
       }
+      case "config revisions":
+      case "config show":
+      case "config diff":
+      case "config rollback":
+      case "config export":
+      case "config import":
+        return await revisionCommand(client, { sub, arg, arg2, json: f.json, ifMatch: ifMatch(f["if-match"]) }, io);
       case "events":
         return await follow(client, f.json, f.since, io);
       case "token create": {
@@ -182,6 +195,62 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     io.err(`multiwan: ${(err as Error).message}\n`);
     return EXIT.error;
+  }
+}
+
+type Revision = { revision: number; at: string; author: string; remote?: string; summary: string };
+
+/** revisionCommand: the config history commands (list, show, diff, rollback, export, import). */
+async function revisionCommand(
+  client: Client,
+  o: { sub: string; arg?: string; arg2?: string; json: boolean; ifMatch: Record<string, string> },
+  io: Io,
+): Promise<number> {
+  const rev = (x: string | undefined, what: string) => {
+    if (!x || !/^\d{1,15}$/.test(x)) throw new CliError(EXIT.usage, `config ${o.sub} needs ${what} (a revision number)`);
+    return x;
+  };
+  const print = (body: unknown, human: () => string) => io.out(o.json ? JSON.stringify(body, null, 2) + "\n" : human());
+  switch (o.sub) {
+    case "revisions": {
+      const { body } = await client.json<{ revisions: Revision[] }>("GET", "/api/v1/config/revisions");
+      print(body, () => body.revisions.map((r) => `${r.revision}\t${r.at}\t${r.author}\t${r.remote ?? "-"}\t${r.summary}\n`).join(""));
+      return EXIT.ok;
+    }
+    case "show": {
+      const { body } = await client.json("GET", `/api/v1/config/revisions/${rev(o.arg, "REV")}`);
+      io.out(JSON.stringify(body, null, 2) + "\n");
+      return EXIT.ok;
+    }
+    case "diff": {
+      const path = `/api/v1/config/revisions/${rev(o.arg, "A and B")}/diff/${rev(o.arg2, "A and B")}`;
+      const { body } = await client.json<{ op: string; path: string; value?: unknown }[]>("GET", path);
+      print(body, () => body.map((p) => `${p.op} ${p.path}${p.op === "remove" ? "" : ` ${JSON.stringify(p.value)}`}\n`).join(""));
+      return EXIT.ok;
+    }
+    case "rollback": {
+      const { body } = await client.json<{ revision: number; changed: boolean; notice?: string }>(
+        "POST",
+        `/api/v1/config/revisions/${rev(o.arg, "REV")}/rollback`,
+        { headers: o.ifMatch },
+      );
+      print(body, () => `${body.changed ? `rolled back to ${o.arg}` : "unchanged"}: revision ${body.revision}\n${body.notice ? `${body.notice}\n` : ""}`);
+      return EXIT.ok;
+    }
+    case "export": {
+      const res = await client.raw("GET", "/api/v1/config/export");
+      io.out(await res.text());
+      return EXIT.ok;
+    }
+    default: {
+      const text = await readInput(o.arg, io);
+      const { body } = await client.json<{ revision: number; changed: boolean; notice?: string }>("POST", "/api/v1/config/import", {
+        body: text,
+        headers: o.ifMatch,
+      });
+      print(body, () => `${body.changed ? "imported" : "unchanged"}: revision ${body.revision}\n${body.notice ? `${body.notice}\n` : ""}`);
+      return EXIT.ok;
+    }
   }
 }
 

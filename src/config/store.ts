@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { StoreError } from "../errors.ts";
+import { type ConfigHistory, FileHistory, MemoryHistory } from "./history.ts";
 
 /** A stored document: the JSON text as written and its revision. */
 export interface Stored {
@@ -25,6 +26,8 @@ export interface ConfigStore {
   saveLastGood(stored: Stored): Promise<void>;
   /** Human-readable location for messages. */
   readonly location: string;
+  /** The last revisions, with who changed them (see history.ts); absent: none kept. */
+  readonly history?: ConfigHistory;
 }
 
 /** Serialises a stored document: the config with its `revision` as the first key. */
@@ -104,14 +107,16 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-/** FileConfigStore keeps `FILE` and `FILE.last-good` side by side. */
+/** FileConfigStore keeps `FILE` and `FILE.last-good` side by side, and revisions in `historyDir` (default `history/` beside FILE). */
 export class FileConfigStore implements ConfigStore {
   readonly location: string;
+  readonly history: ConfigHistory;
   readonly #lastGood: string;
 
-  constructor(path: string) {
+  constructor(path: string, opts: { historyDir?: string } = {}) {
     this.location = path;
     this.#lastGood = `${path}.last-good`;
+    this.history = new FileHistory(opts.historyDir ?? join(dirname(path), "history"));
   }
 
   async load(): Promise<Stored | undefined> {
@@ -158,6 +163,7 @@ export class FileConfigStore implements ConfigStore {
 /** MemoryConfigStore keeps documents in memory (tests, the demo without a state dir). */
 export class MemoryConfigStore implements ConfigStore {
   readonly location = "memory";
+  readonly history: ConfigHistory = new MemoryHistory();
   current?: Stored;
   lastGood?: Stored;
   failNextSave = false;

@@ -13,7 +13,8 @@ type Descriptor =
   | { name: "net"; host: string }
   | { name: "read" | "write"; path: string }
   | { name: "run"; command: string }
-  | { name: "env"; variable: string };
+  | { name: "env"; variable: string }
+  | { name: "sys"; kind: string };
 type Query = (d: Descriptor) => { state: string };
 
 function descriptorOf(n: Need): Descriptor {
@@ -24,6 +25,8 @@ function descriptorOf(n: Need): Descriptor {
       return { name: "run", command: n.value };
     case "env":
       return { name: "env", variable: n.value };
+    case "sys":
+      return { name: "sys", kind: n.value };
     default:
       return { name: n.kind, path: n.value };
   }

@@ -27,7 +27,7 @@ export interface LaunchFlags {
 
 /** One permission the daemon needs, and the flag or config path it comes from. */
 export interface Need {
-  readonly kind: "net" | "read" | "write" | "run" | "env";
+  readonly kind: "net" | "read" | "write" | "run" | "env" | "sys";
   readonly value: string;
   /** `--listen`, `hooks.webhooks[0].url`…: where the need comes from, for messages. */
   readonly from: string;
@@ -131,6 +131,8 @@ export function flagNeeds(flags: LaunchFlags, o: { cwd: string; root: string; co
   if (flags.listen !== undefined) needs.push({ kind: "net", value: flags.listen, from: "--listen" });
   else if (configured.length === 0) needs.push({ kind: "net", value: DEFAULT_LISTEN, from: "the default listen address" });
   for (const e of DAEMON_ENV) needs.push({ kind: "env", value: e, from: "the daemon" });
+  // The API refuses an api.listen address the router lacks; it reads the interfaces' addresses.
+  needs.push({ kind: "sys", value: "networkInterfaces", from: "the api.listen guard" });
   if (flags.dataplane === "linux") {
     for (const t of LINUX_TOOLS) needs.push({ kind: "run", value: t, from: "--dataplane linux" });
     for (const p of LINUX_READS) needs.push({ kind: "read", value: p, from: "--dataplane linux" });
@@ -142,7 +144,7 @@ export function flagNeeds(flags: LaunchFlags, o: { cwd: string; root: string; co
 /** flagsOf groups needs into Deno flags, each list sorted and without repeats; never `-A`. */
 export function flagsOf(needs: readonly Need[]): string[] {
   const out = ["--no-prompt"];
-  for (const kind of ["read", "write", "net", "run", "env"] as const) {
+  for (const kind of ["read", "write", "net", "run", "env", "sys"] as const) {
     const values = [...new Set(needs.filter((n) => n.kind === kind).map((n) => n.value))].sort();
     if (values.length > 0) out.push(`--allow-${kind}=${values.join(",")}`);
   }

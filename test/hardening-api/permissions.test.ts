@@ -35,7 +35,7 @@ describe("`denoPermissions()`", () => {
 
   it("never grants everything: no -A, no bare --allow-* flag", () => {
     const f = denoPermissions(["--dataplane", "linux"], { hooks: { scripts: [{ name: "a", argv: ["/x"] }] } }, O);
-    for (const x of f) assert.ok(x === "--no-prompt" || /^--allow-(read|write|net|run|env)=./.test(x), x);
+    for (const x of f) assert.ok(x === "--no-prompt" || /^--allow-(read|write|net|run|env|sys)=./.test(x), x);
   });
 
   it("--listen, --state-dir, --config and repeated --plugins become exact paths and addresses", () => {

@@ -6,6 +6,7 @@
 import { readJson } from "../body.ts";
 import { etagOf, mergePatch, redact, unredact, writeConfig } from "../config-ops.ts";
 import * as s from "../api-schemas.ts";
+import { changeOf, withNotice, writeResultSchema } from "../change.ts";
 import { type Deps, schemaOf } from "../deps.ts";
 import { HttpError } from "../problem.ts";
 import type { ParamDoc, ResponseDoc, Route } from "../router.ts";
@@ -30,7 +31,7 @@ export const writeErrors: Readonly<Record<number, ResponseDoc>> = {
 
 export function configRoutes(d: Deps): Route[] {
   const doc = { $ref: "#/components/schemas/Config" };
-  const written: ResponseDoc = { description: "Applied (or unchanged)", schema: schemaOf(s.writeResult), headers: ["ETag"] };
+  const written: ResponseDoc = { description: "Applied (or unchanged)", schema: writeResultSchema, headers: ["ETag"] };
   return [
     {
       method: "GET",
@@ -58,7 +59,9 @@ export function configRoutes(d: Deps): Route[] {
       responses: { 200: written, ...writeErrors },
       handler: async (c) => {
         const body = await readJson(c, { limit: d.bodyLimit, types: JSON_TYPES });
-        return c.json(await writeConfig(d.kernel, c, () => body));
+        const before = d.kernel.config.doc;
+        const r = await writeConfig(d.kernel, c, () => body, changeOf(d, c));
+        return c.json(withNotice(r, before, d.kernel.config.doc));
       },
     },
     {
@@ -72,7 +75,9 @@ export function configRoutes(d: Deps): Route[] {
       responses: { 200: written, ...writeErrors },
       handler: async (c) => {
         const patch = await readJson(c, { limit: d.bodyLimit, types: PATCH_TYPES });
-        return c.json(await writeConfig(d.kernel, c, (stored) => mergePatch(stored, patch)));
+        const before = d.kernel.config.doc;
+        const r = await writeConfig(d.kernel, c, (stored) => mergePatch(stored, patch), changeOf(d, c));
+        return c.json(withNotice(r, before, d.kernel.config.doc));
       },
     },
     {

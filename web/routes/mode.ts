@@ -5,6 +5,7 @@
  */
 import * as s from "../api-schemas.ts";
 import { readJson } from "../body.ts";
+import { changeOf } from "../change.ts";
 import { etagOf, field, mergePatch, redact, writeConfig } from "../config-ops.ts";
 import { type Deps, schemaOf } from "../deps.ts";
 import type { Route } from "../router.ts";
@@ -46,7 +47,7 @@ export function modeRoutes(d: Deps): Route[] {
       responses: { 200: written, ...writeErrors },
       handler: async (c) => {
         const body = await readJson(c, { limit: d.bodyLimit, types: JSON_TYPES });
-        return c.json(await writeConfig(d.kernel, c, (stored) => ({ ...stored, mode: body })));
+        return c.json(await writeConfig(d.kernel, c, (stored) => ({ ...stored, mode: body }), changeOf(d, c)));
       },
     },
     {
@@ -60,7 +61,7 @@ export function modeRoutes(d: Deps): Route[] {
       responses: { 200: written, ...writeErrors },
       handler: async (c) => {
         const patch = await readJson(c, { limit: d.bodyLimit, types: PATCH_TYPES });
-        return c.json(await writeConfig(d.kernel, c, (stored) => ({ ...stored, mode: mergePatch(stored.mode, patch) })));
+        return c.json(await writeConfig(d.kernel, c, (stored) => ({ ...stored, mode: mergePatch(stored.mode, patch) }), changeOf(d, c)));
       },
     },
   ];

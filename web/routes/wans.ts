@@ -7,6 +7,7 @@ import { WAN_NAME } from "../../src/config/schema.ts";
 import { RESERVED_KEYS } from "../../src/config/structure.ts";
 import * as s from "../api-schemas.ts";
 import { readJson } from "../body.ts";
+import { changeOf } from "../change.ts";
 import { etagOf, field, mergePatch, redact, writeConfig } from "../config-ops.ts";
 import { type Deps, schemaOf } from "../deps.ts";
 import { HttpError } from "../problem.ts";
@@ -45,7 +46,7 @@ export function wanRoutes(d: Deps): Route[] {
     return { name, config: cfg, status: statusOf(d).wans.find((w) => w.name === name) };
   };
   const put = (c: ApiContext, name: string, value: unknown) =>
-    writeConfig(d.kernel, c, (stored) => ({ ...stored, wans: { ...wansOf(stored), [name]: value } }));
+    writeConfig(d.kernel, c, (stored) => ({ ...stored, wans: { ...wansOf(stored), [name]: value } }), changeOf(d, c));
   return [
     {
       method: "GET",
@@ -115,7 +116,7 @@ export function wanRoutes(d: Deps): Route[] {
           const wans = wansOf(stored);
           if (!Object.hasOwn(wans, name)) throw new HttpError(404, "E_NOT_FOUND", `WAN ${name} does not exist`);
           return { ...stored, wans: { ...wans, [name]: mergePatch(wans[name], patch) } };
-        });
+        }, changeOf(d, c));
         return c.json(r);
       },
     },
@@ -135,7 +136,7 @@ export function wanRoutes(d: Deps): Route[] {
           if (!Object.hasOwn(wans, name)) throw new HttpError(404, "E_NOT_FOUND", `WAN ${name} does not exist`);
           delete wans[name];
           return { ...stored, wans };
-        });
+        }, changeOf(d, c));
         return c.json(r);
       },
     },
