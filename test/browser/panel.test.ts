@@ -219,6 +219,14 @@ test("8. a test-only WAN type registered at start-up gets its generated form; it
   assert.equal(await band.inputValue(), "5GHz", "the default is preselected");
   assert.equal(await roaming.isChecked(), false);
   assert.equal(await page.locator("#f-wans-lab-pin").getAttribute("type"), "password", "writeOnly is a password input");
+  const retries = page.locator("#f-wans-lab-retries");
+  assert.equal(await retries.getAttribute("type"), "range", "x-ui slider");
+  assert.equal(await row(page, "lab").locator('output[for="f-wans-lab-retries"]').innerText(), "2");
+  assert.equal(await page.getByRole("radio", { name: "quiet" }).isChecked(), true, "x-ui radio, default chosen");
+  await retries.focus();
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await row(page, "lab").locator('output[for="f-wans-lab-retries"]').innerText(), "3");
+  await page.getByRole("radio", { name: "chatty" }).check();
   await site.fill("attic");
   await mtu.fill("99999");
   await band.selectOption("6GHz");
@@ -235,6 +243,8 @@ test("8. a test-only WAN type registered at start-up gets its generated form; it
   assert.equal(saved.mtu, 1400);
   assert.equal(saved.band, "6GHz");
   assert.equal(saved.roaming, true);
+  assert.equal(saved.retries, 3);
+  assert.equal(saved.mode, "chatty");
   await shot(page, "08-test-only-plugin-form");
 });
 
