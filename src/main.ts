@@ -10,6 +10,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { apiSection } from "../web/api-schemas.ts";
+import { redact } from "../web/config-ops.ts";
 import { startApi } from "../web/app.ts";
 import { foreignListen } from "../web/listen-guard.ts";
 import type { SimControl } from "../web/sim-control.ts";
@@ -21,7 +22,7 @@ import { Kernel } from "./kernel.ts";
 import { missingPermissions } from "./launch/check.ts";
 import { bootPluginDirs } from "./loader/boot.ts";
 import { PluginLoader, pluginDirsOf, pluginsSection } from "./loader/index.ts";
-import { logger, setupLogging, stopLogging } from "./log.ts";
+import { addLogSecrets, logger, secretStrings, setupLogging, stopLogging } from "./log.ts";
 import type { Platform } from "./platform.ts";
 import { Registry } from "./registry.ts";
 import * as sdk from "./sdk/index.ts";
@@ -147,11 +148,20 @@ export async function main(argv: string[]): Promise<void> {
     store,
     defaultConfig,
     sections: { api: apiSection, hooks: hooksSection, plugins: pluginsSection },
-    beforeValidate: async (doc) => void await loader.load(pluginDirsOf(doc)),
+    beforeValidate: async (doc) => {
+      await loader.load(pluginDirsOf(doc));
+      addLogSecrets(secretStrings(doc, redact(kernel, doc)));
+    },
     // A new api.listen address the router lacks would cut the API off: refused.
     preApply: (doc) => [...missingPermissions(doc), ...foreignListen(doc, kernel.config.doc)],
-    onLogSettings: (s) => setupLogging({ level: s.level, categories: s.categories, file: s.file }),
+    onLogSettings: (s) =>
+      setupLogging({ level: s.level, categories: s.categories, file: s.file, syslog: s.syslog, runDir: flags.stateDir }),
   });
+  // No log shows a secret: the admin credentials and the config's writeOnly values (stored, last good, each write).
+  addLogSecrets(["MULTIWAN_ADMIN_TOKEN", "MULTIWAN_ADMIN_PASSWORD"].flatMap((k) => process.env[k] ?? []));
+  for (const s of [await store.load().catch(() => undefined), await store.loadLastGood().catch(() => undefined)]) {
+    if (s) addLogSecrets(secretStrings(s.doc, redact(kernel, s.doc)));
+  }
   const boot = await kernel.boot();
   if (boot.source !== "store") {
     const loud = boot.problems.length > 0 ? console.error : console.log;

@@ -30,6 +30,41 @@ export const logSchema = v.strictObject({
   file: v.optional(
     v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.title("Log file"), v.description("JSON Lines, rotated.")),
   ),
+  syslog: v.optional(
+    v.pipe(
+      v.strictObject({
+        enabled: v.optional(v.pipe(v.boolean(), v.title("Send to syslog")), true),
+        socket: v.optional(
+          v.pipe(v.string(), v.regex(/^\/[^\0]{0,106}$/), v.title("Socket"), v.description("The local syslog socket.")),
+          "/dev/log",
+        ),
+        transport: v.optional(
+          v.pipe(
+            v.picklist(["auto", "datagram", "stream", "logger"]),
+            v.title("Transport"),
+            v.description(
+              "datagram: unix datagram socket (what /dev/log usually is); only Deno started with --unstable-net " +
+                "can open one, Node cannot at all. stream: unix stream socket (syslog-ng unix-stream), both runtimes. " +
+                "logger: lines piped through util-linux logger --rfc5424 (on Deno needs --allow-run=logger), both " +
+                "runtimes. auto: datagram where possible, else logger. Undeliverable lines are reported on stderr " +
+                "and in the status, never dropped silently.",
+            ),
+          ),
+          "auto",
+        ),
+        facility: v.optional(
+          v.pipe(
+            v.picklist(["daemon", "user", "syslog", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"]),
+            v.title("Facility"),
+          ),
+          "daemon",
+        ),
+        appName: v.optional(v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,48}$/), v.title("APP-NAME")), "multiwan"),
+      }),
+      v.title("Syslog"),
+      v.description("RFC 5424 to the local syslog socket, besides the console and the file; secrets are redacted in every log."),
+    ),
+  ),
 });
 
 export const routingSchema = v.strictObject({
