@@ -58,7 +58,8 @@ try {
         if (before !== undefined && before !== w.phase) {
           // The machine does not say why it suspects: a lost probe shows in the target counts,
           // otherwise it was the passive check (packets left the device, nothing came back).
-          const why = w.phase === "steady" ? "" : lostMore > 0 ? `, ${lostMore} probe(s) lost` : ", no probe lost: passive (unanswered traffic)";
+          const errors = ((w as { targets?: (T & { lastError?: string })[] }).targets ?? []).flatMap((t) => t.lastError ? [`${t.target}: ${t.lastError}`] : []);
+          const why = w.phase === "steady" ? "" : lostMore > 0 ? `, ${lostMore} probe(s) lost${errors.length ? ` (${errors.join("; ")})` : ""}` : ", no probe lost: passive (unanswered traffic)";
           const line = `${((at - t0) / 1000).toFixed(1).padStart(6)} s ${w.name} ${before} → ${w.phase} (${w.state}: ${w.reason}${why})`;
           changes.push(line);
           if (process.env.SHOW_PHASES) console.log(line);

@@ -411,6 +411,7 @@ export class HealthMachine {
         lossPct: w.oks.length === 0 ? 0 : (100 * lost) / w.oks.length,
         sent: w.sent,
         received: w.received,
+        ...(w.lastError === undefined ? {} : { lastError: w.lastError }),
       };
     });
     return {

@@ -17,6 +17,8 @@ export interface TargetStats {
   readonly lossPct: number;
   readonly sent: number;
   readonly received: number;
+  /** Why the last probe failed, when it did ("timeout", an ICMP error, a probe that died). */
+  readonly lastError?: string;
 }
 
 /** What the kernel knows about one WAN's health. */
