@@ -134,7 +134,8 @@ export function syslogSink(o: SyslogOptions = {}): SyslogSink {
   let pending: Promise<unknown> = Promise.resolve();
   const fail = (why: string) => {
     failed++;
-    if (state === "failed" && error === why) return;
+    // The first reason of an episode is the cause; later ones (closed socket…) follow from it.
+    if (state === "failed") return;
     state = "failed";
     error = why;
     console.error(`multiwan: syslog (${transport} to ${socket}) cannot deliver: ${why}; logs still go to the console/file`);
@@ -174,8 +175,15 @@ export function syslogSink(o: SyslogOptions = {}): SyslogSink {
     };
   } else if (transport === "stream") {
     let conn: Socket | undefined;
-    const connect = () => {
-      const s = createConnection({ path: socket });
+    const connect = (): Socket | undefined => {
+      let s: Socket;
+      try {
+        s = createConnection({ path: socket });
+      } catch (err) {
+        // Deno throws at once without --allow-read, --allow-write and --allow-net=unix:SOCKET.
+        fail((err as Error).message);
+        return undefined;
+      }
       s.on("error", (e) => {
         fail(e.message);
         if (conn === s) conn = undefined;
@@ -187,17 +195,28 @@ export function syslogSink(o: SyslogOptions = {}): SyslogSink {
     conn = connect();
     write = (record) => {
       conn ??= connect();
+      if (!conn) return;
       conn.write(`${formatRfc5424(record, fmt)}\n`, (e) => (e ? fail(e.message) : ok()));
     };
     close = () => new Promise<void>((done) => (conn && !conn.destroyed ? conn.end(() => done()) : done()));
   } else {
     let child: ChildProcess | undefined;
-    const start = () => {
+    const start = (): ChildProcess | undefined => {
       const args = ["--socket", socket, "--socket-errors=on", "--rfc5424", "--prio-prefix", "--tag", fmt.appName, `--id=${fmt.pid}`];
-      const c = spawn("logger", args, { stdio: ["pipe", "ignore", "pipe"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+      let c: ChildProcess;
+      try {
+        c = spawn("logger", args, { stdio: ["pipe", "ignore", "pipe"], env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+      } catch (err) {
+        // Deno throws at once without --allow-run=logger and --allow-env=NODE_V8_COVERAGE.
+        fail(`cannot run util-linux logger: ${(err as Error).message}`);
+        return undefined;
+      }
       let stderr = "";
       c.stderr?.on("data", (d: Buffer) => void (stderr += d.toString()).slice(-500));
-      c.on("error", (e) => fail(`cannot run util-linux logger: ${e.message}`));
+      c.on("error", (e) => {
+        if (child === c) child = undefined;
+        fail(`cannot run util-linux logger: ${e.message}`);
+      });
       c.on("exit", (code) => {
         if (child === c) child = undefined;
         if (code !== 0 && code !== null) fail(`logger exited ${code}: ${stderr.trim().slice(-300)}`);
@@ -206,8 +225,14 @@ export function syslogSink(o: SyslogOptions = {}): SyslogSink {
       return c;
     };
     child = start();
+    let lastStart = Date.now();
     write = (record) => {
-      child ??= start();
+      // A logger that died is started again, at most every 10 s; meanwhile lines count as failed.
+      if (!child && Date.now() - lastStart >= 10_000) {
+        lastStart = Date.now();
+        child = start();
+      }
+      if (!child) return fail(error ?? "logger is not running");
       const pri = fmt.facility * 8 + (SEVERITY[record.level] ?? 6);
       const cat = record.category.slice(1).join(".");
       child.stdin?.write(`<${pri}>${cat}: ${renderMessage(record).replace(/\n/g, " ")}\n`, (e) => (e ? fail(e.message) : ok()));

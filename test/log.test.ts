@@ -178,6 +178,20 @@ describe("logging", () => {
     assert.match(out.text(), /syslog \(datagram to .*\) cannot deliver: this runtime cannot open unix datagram sockets/);
   });
 
+  it("a syslog socket nobody listens on is reported on stderr and in the status", async () => {
+    const out = captureConsole();
+    try {
+      await setupLogging({ level: "info", console: false, syslog: { enabled: true, socket: join(dir, "absent.sock"), transport: "stream" } });
+      logger("kernel").info("into the void?");
+      await until(() => syslogStatus()?.state === "failed", "the failure");
+      assert.match(syslogStatus()?.error ?? "", /ENOENT|No such file/);
+      await stopLogging();
+    } finally {
+      out.restore();
+    }
+    assert.match(out.text(), /syslog \(stream to .*absent\.sock\) cannot deliver/);
+  });
+
   it("datagram transport on Deno with --unstable-net (a child process)", async () => {
     const d = await mkdtemp(join(tmpdir(), "multiwan-dgram-"));
     try {
