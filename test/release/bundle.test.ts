@@ -4,11 +4,13 @@
  * on the sim world, with node and with deno under the permission line the README documents
  * (no read access outside its state dir: the panel and /docs come from the bundle). Each run
  * serves the panel at `/`, its assets and `/docs`, answers `/api/v1/status` with a token
- * (and 401 without), then stops cleanly on SIGTERM.
+ * (and 401 without), then stops cleanly on SIGTERM. On node it also turns syslog on through
+ * the API (a unix stream socket in the test) and receives the RFC 5424 line of a failover.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { access, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -62,6 +64,28 @@ async function checkServes(d: DaemonProcess): Promise<void> {
   assert.ok(Array.isArray(body.plan?.carriers));
 }
 
+/** checkSyslog turns syslog on through the API (a unix stream socket) and sees an RFC 5424 line of a failover. */
+async function checkSyslog(d: DaemonProcess, sock: string): Promise<void> {
+  let text = "";
+  const server = createServer((c) => c.on("data", (x: Buffer) => void (text += x.toString())));
+  await new Promise<void>((done) => server.listen(sock, done));
+  try {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const patch = await fetch(`${d.url}/api/v1/config`, {
+      method: "PATCH",
+      headers: { ...auth, "content-type": "application/merge-patch+json" },
+      body: JSON.stringify({ log: { syslog: { socket: sock, transport: "stream" } } }),
+    });
+    assert.equal(patch.status, 200, await patch.text());
+    const down = await fetch(`${d.url}/api/v1/wans/ethernet/actions/down`, { method: "POST", headers: auth });
+    await down.body?.cancel();
+    for (let i = 0; i < 200 && !/\n/.test(text); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.match(text, /^<30>1 \S+ \S+ multiwan \d+ kernel \[multiwan@32473 summary="[^"]*"\] plan: ethernet is down/m, text || d.output());
+  } finally {
+    server.close();
+  }
+}
+
 describe("release bundle", () => {
   let dir = "";
   let run = "";
@@ -92,6 +116,7 @@ describe("release bundle", () => {
     });
     try {
       await checkServes(d);
+      await checkSyslog(d, join(run, "syslog-node.sock"));
     } finally {
       assert.ok(CLEAN_STOP.includes(await d.stop()), d.output());
     }
