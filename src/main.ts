@@ -12,13 +12,14 @@ import { builtinPlugins } from "../plugins/builtin.ts";
 import { apiSection } from "../web/api-schemas.ts";
 import { redact } from "../web/config-ops.ts";
 import { startApi } from "../web/app.ts";
-import { foreignListen } from "../web/listen-guard.ts";
+import { foreignListen, netGranted } from "../web/listen-guard.ts";
 import type { SimControl } from "../web/sim-control.ts";
 import { systemClock } from "./clock.ts";
 import { FileConfigStore } from "./config/store.ts";
 import { messageOf } from "./errors.ts";
 import { hooksSection, startHooks } from "./hooks/index.ts";
 import { Kernel } from "./kernel.ts";
+import { configuredListen, followConfig, Listeners, revertListen } from "./listeners.ts";
 import { missingPermissions } from "./launch/check.ts";
 import { bootPluginDirs } from "./loader/boot.ts";
 import { PluginLoader, pluginDirsOf, pluginsSection } from "./loader/index.ts";
@@ -26,7 +27,7 @@ import { addLogSecrets, logger, secretStrings, setupLogging, stopLogging } from 
 import type { Platform } from "./platform.ts";
 import { Registry } from "./registry.ts";
 import * as sdk from "./sdk/index.ts";
-import { serve, type Server } from "./serve.ts";
+import { serve } from "./serve.ts";
 
 const USAGE = `Usage: multiwan [--dataplane sim|linux] [--listen HOST:PORT] [--config FILE] [--state-dir DIR]
 
@@ -57,6 +58,11 @@ export function parseListen(text: string): Listen {
 }
 
 const DEFAULT_LISTEN: Listen = { host: "127.0.0.1", port: 8080 };
+
+/** listenText writes a Listen back as HOST:PORT (IPv6 in brackets). */
+export function listenText(l: Listen): string {
+  return `${l.host.includes(":") ? `[${l.host}]` : l.host}:${l.port}`;
+}
 
 export interface Flags {
   readonly dataplane: "sim" | "linux";
@@ -153,7 +159,11 @@ export async function main(argv: string[]): Promise<void> {
       addLogSecrets(secretStrings(doc, redact(kernel, doc)));
     },
     // A new api.listen address the router lacks would cut the API off: refused.
-    preApply: (doc) => [...missingPermissions(doc), ...foreignListen(doc, kernel.config.doc)],
+    // Without --listen the listeners follow api.listen at run time: they need the permission now.
+    preApply: (doc) => [
+      ...missingPermissions(doc),
+      ...foreignListen(doc, kernel.config.doc, { granted: flags.listen === undefined ? netGranted : undefined }),
+    ],
     onLogSettings: (s) =>
       setupLogging({ level: s.level, categories: s.categories, file: s.file, syslog: s.syslog, runDir: flags.stateDir }),
   });
@@ -170,15 +180,29 @@ export async function main(argv: string[]): Promise<void> {
   }
   start?.();
   const hooks = startHooks(kernel);
-  const api = await startApi(kernel, { stateDir: flags.stateDir, extraMetrics: () => hooks.metrics(), sim });
-  const configured = (kernel.effective?.api as { listen?: string[] } | undefined)?.listen?.map(parseListen);
-  const servers: Server[] = [];
-  for (const l of flags.listen ?? configured ?? [DEFAULT_LISTEN]) {
-    const server = await serve(api.fetch, l.port, l.host);
-    servers.push(server);
-    const where = l.host.includes(":") ? `[${l.host}]` : l.host;
-    console.log(`multiwan: ${flags.dataplane} dataplane, panel and API at http://${where}:${server.port}/`);
-  }
+  // The listeners follow api.listen, confirm-or-revert (src/listeners.ts), unless --listen fixes them.
+  const listeners = new Listeners({
+    bind: async (addr) => {
+      const l = parseListen(addr);
+      const server = await serve(api.fetch, l.port, l.host);
+      const where = l.host.includes(":") ? `[${l.host}]` : l.host;
+      console.log(`multiwan: ${flags.dataplane} dataplane, panel and API at http://${where}:${server.port}/`);
+      return server;
+    },
+    clock: systemClock,
+    log: logger("api"),
+    revert: (previous, why) => revertListen(kernel, previous, why),
+  });
+  const fixed = flags.listen !== undefined;
+  const api = await startApi(kernel, {
+    stateDir: flags.stateDir,
+    extraMetrics: () => hooks.metrics(),
+    sim,
+    listeners: fixed ? undefined : listeners,
+  });
+  const configured = configuredListen(kernel.effective);
+  await listeners.start(flags.listen?.map(listenText) ?? configured ?? [listenText(DEFAULT_LISTEN)], configured);
+  if (!fixed) followConfig(kernel, listeners, [listenText(DEFAULT_LISTEN)]);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -187,7 +211,7 @@ export async function main(argv: string[]): Promise<void> {
     api.close();
     sim?.close();
     hooks.close();
-    await Promise.all(servers.map((s) => s.close().catch(() => {})));
+    await listeners.close();
     await kernel.shutdown({ cleanup: true }).catch((err) => log.error("shutdown: {e}", { e: messageOf(err) }));
     await stopLogging();
     process.exit(0);

@@ -13,7 +13,7 @@ import { randomPassword } from "./auth/password.ts";
 import { AuthStore } from "./auth/store.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
 import { field } from "./config-ops.ts";
-import { type Deps, type SchemaBook, schemaBook } from "./deps.ts";
+import { type Deps, type ListenConfirm, type SchemaBook, schemaBook } from "./deps.ts";
 import { HealthHistory } from "./history.ts";
 import { HttpError, problemResponse, toHttpError } from "./problem.ts";
 import { type ApiEnv, mount, type Route } from "./router.ts";
@@ -48,6 +48,8 @@ export interface ApiOptions {
   readonly sim?: SimControl;
   /** Time for the health history's sampling (default the system clock; tests pass the kernel's). */
   readonly clock?: Clock;
+  /** The daemon's listeners: api.listen changes wait for POST /api/v1/config/confirm. */
+  readonly listeners?: ListenConfirm;
 }
 
 /** The API: the Hono app, its route table, and `close()` to end open event streams. */
@@ -78,6 +80,7 @@ export function createApp(kernel: Kernel, opts: ApiOptions = {}): Api {
       return book.book;
     },
     extraMetrics: opts.extraMetrics,
+    listeners: opts.listeners,
   };
   const streams = new EventStreams(opts.heartbeatMs);
   const history = new HealthHistory({ read: () => kernel.status({ flows: false }), clock: opts.clock ?? systemClock });

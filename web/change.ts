@@ -24,10 +24,24 @@ export function changeOf(d: Deps, c: ApiContext, what: { summary?: string; label
   return { author: name + via, remote: clientAddress(c), ...what };
 }
 
-/** A write's answer, with a notice when `api.listen` changed (it takes effect at the next start). */
-export function withNotice(r: WriteResult, before: unknown, after: unknown): WriteResult & { notice?: string } {
+/**
+ * withNotice adds to a write's answer, when `api.listen` changed, what happens next: confirm
+ * by `confirmBy` or it is reverted (the daemon follows api.listen), or it takes effect at the
+ * next start (listeners fixed by --listen, or no daemon).
+ */
+export function withNotice(d: Deps, r: WriteResult, before: unknown, after: unknown): WriteResult & { notice?: string; confirmBy?: string } {
   if (!r.changed || JSON.stringify(listenOf(before)) === JSON.stringify(listenOf(after))) return r;
-  return { ...r, notice: "api.listen takes effect at the next start of the daemon (the current listeners stay until then)" };
+  const p = d.listeners?.pending();
+  if (!p) {
+    return { ...r, notice: "api.listen is stored, but this daemon's listeners are fixed (--listen): it takes effect at the next start without --listen" };
+  }
+  const by = new Date(p.deadline).toISOString();
+  return {
+    ...r,
+    notice: `The API listens on ${p.listen.join(", ")} now, and on the old addresses until confirmed: POST ` +
+      `/api/v1/config/confirm by ${by} (ideally through a new address) or api.listen is put back and the new listeners close`,
+    confirmBy: by,
+  };
 }
 
 export const writeResultSchema = {
@@ -36,6 +50,7 @@ export const writeResultSchema = {
   properties: {
     revision: { type: "integer", description: "The config revision now in force (also the ETag)" },
     changed: { type: "boolean" },
-    notice: { type: "string", description: "Set when api.listen changed: it takes effect at the next start" },
+    notice: { type: "string", description: "Set when api.listen changed: confirm it, or it takes effect at the next start" },
+    confirmBy: { type: "string", format: "date-time", description: "api.listen changed: confirm before this or it is reverted" },
   },
 };

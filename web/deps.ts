@@ -26,6 +26,14 @@ export interface Deps {
   readonly book: SchemaBook;
   /** Extra Prometheus text (hooks counters). */
   readonly extraMetrics?: () => string;
+  /** The daemon's listeners (confirm-or-revert of api.listen); absent in tests and with --listen. */
+  readonly listeners?: ListenConfirm;
+}
+
+/** What the API sees of the daemon's listeners: a pending api.listen change, and its confirmation. */
+export interface ListenConfirm {
+  pending(): { readonly listen: readonly string[]; readonly deadline: number } | undefined;
+  confirm(): Promise<boolean>;
 }
 
 /** schemaBook converts the kernel's document schema once; plugins register before start-up. */

@@ -41,7 +41,7 @@ export function denoQuery(): Query | undefined {
 
 /**
  * missingPermissions lists, as field issues, what `doc` needs that `query` does not grant.
- * Listen addresses are left out: they only take effect at the next start.
+ * Listen addresses are left out: the API's listen guard (web/listen-guard.ts) checks them.
  */
 export function missingPermissions(doc: unknown, o: { query?: Query; cwd?: string } = {}): FieldIssue[] {
   const query = o.query ?? denoQuery();

@@ -5,21 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { MemoryConfigStore } from "../../src/config/store.ts";
-import { hooksSection } from "../../src/hooks/index.ts";
-import { Kernel } from "../../src/kernel.ts";
-import { silentLogger } from "../../src/log.ts";
-import { createSimPlatform } from "../../src/platform/sim/index.ts";
-import { Registry } from "../../src/registry.ts";
-import { FakeClock } from "../../src/clock.ts";
-import { builtinPlugins } from "../../plugins/builtin.ts";
-import { apiSection } from "../../web/api-schemas.ts";
-import { createApp } from "../../web/app.ts";
-import { AuthStore } from "../../web/auth/store.ts";
 import { hashPassword } from "../../web/auth/password.ts";
 import { foreignListen } from "../../web/listen-guard.ts";
 import { type ApiRig, makeApiRig } from "../api/rig.ts";
-import { fourWans, UPLINKS } from "../helpers.ts";
+import { fourWans } from "../helpers.ts";
+import { makeGuardRig } from "./rig.ts";
 
 const WEBHOOK = "http://ops:hunter2-secret@198.18.5.5:9/hook";
 
@@ -157,30 +147,7 @@ describe("export and import", () => {
 
 describe("a write that would cut off the API", () => {
   it("an api.listen address the router lacks is refused (400, the path and the addresses it has); loopback passes with a notice", async () => {
-    const clock = new FakeClock(1_000_000);
-    const store = new MemoryConfigStore();
-    store.current = { doc: { ...fourWans(), api: { listen: ["127.0.0.1:8080"] } }, revision: 1 };
-    const registry = new Registry();
-    registry.registerAll(builtinPlugins);
-    const kernel: Kernel = new Kernel({
-      registry,
-      platform: createSimPlatform({ clock, uplinks: UPLINKS, seed: 1 }),
-      store,
-      clock,
-      sections: { api: apiSection, hooks: hooksSection },
-      preApply: (doc) => foreignListen(doc, kernel.config.doc, () => ["127.0.0.1", "198.18.0.1", "fe80::1"]),
-      log: silentLogger,
-      pluginLogger: () => silentLogger,
-    });
-    await kernel.boot();
-    const auth = new AuthStore({ adminToken: "t0123456789abcdef" });
-    const api = createApp(kernel, { store: auth, log: silentLogger, clock });
-    const req = (method: string, path: string, body: unknown) =>
-      Promise.resolve(api.app.request(path, {
-        method,
-        headers: { authorization: "Bearer t0123456789abcdef", "content-type": "application/json" },
-        body: JSON.stringify(body),
-      }));
+    const { kernel, req, close } = await makeGuardRig({ listen: ["127.0.0.1:8080"], addresses: ["127.0.0.1", "198.18.0.1", "fe80::1"] });
     try {
       const res = await req("PATCH", "/api/v1/config", { api: { listen: ["127.0.0.1:8080", "198.51.100.7:8080"] } });
       assert.equal(res.status, 400);
@@ -194,15 +161,20 @@ describe("a write that would cut off the API", () => {
       assert.equal(ok.status, 200, JSON.stringify(body));
       assert.match(body.notice, /takes effect at the next start/);
       // Addresses already configured stay accepted (the write is about something else).
-      assert.deepEqual(foreignListen({ api: { listen: ["198.51.100.7:1"] } }, { api: { listen: ["198.51.100.7:1"] } }, () => []), []);
+      assert.deepEqual(foreignListen({ api: { listen: ["198.51.100.7:1"] } }, { api: { listen: ["198.51.100.7:1"] } }, { addresses: () => [] }), []);
       // When the addresses cannot be read (Deno without --allow-sys), a new one is refused and says why.
-      const denied = foreignListen({ api: { listen: ["198.18.0.1:1"] } }, {}, () => {
-        throw new Error("Requires sys access to \"networkInterfaces\"");
+      const denied = foreignListen({ api: { listen: ["198.18.0.1:1"] } }, {}, {
+        addresses: () => {
+          throw new Error("Requires sys access to \"networkInterfaces\"");
+        },
       });
       assert.match(denied[0].message, /--allow-sys=networkInterfaces/);
+      // Where the process may not listen (Deno without --allow-net for it), the write is refused up front.
+      const noNet = foreignListen({ api: { listen: ["127.0.0.1:9"] } }, {}, { granted: (l) => l !== "127.0.0.1:9" });
+      assert.deepEqual(noNet.map((i) => i.path), ["api.listen[0]"]);
+      assert.match(noNet[0].message, /Needs --allow-net=127\.0\.0\.1:9/);
     } finally {
-      api.close();
-      await kernel.shutdown({ cleanup: false });
+      await close();
     }
   });
 });

@@ -61,7 +61,7 @@ export function configRoutes(d: Deps): Route[] {
         const body = await readJson(c, { limit: d.bodyLimit, types: JSON_TYPES });
         const before = d.kernel.config.doc;
         const r = await writeConfig(d.kernel, c, () => body, changeOf(d, c));
-        return c.json(withNotice(r, before, d.kernel.config.doc));
+        return c.json(withNotice(d, r, before, d.kernel.config.doc));
       },
     },
     {
@@ -77,7 +77,7 @@ export function configRoutes(d: Deps): Route[] {
         const patch = await readJson(c, { limit: d.bodyLimit, types: PATCH_TYPES });
         const before = d.kernel.config.doc;
         const r = await writeConfig(d.kernel, c, (stored) => mergePatch(stored, patch), changeOf(d, c));
-        return c.json(withNotice(r, before, d.kernel.config.doc));
+        return c.json(withNotice(d, r, before, d.kernel.config.doc));
       },
     },
     {

@@ -142,7 +142,7 @@ export function revisionRoutes(d: Deps): Route[] {
         const doc = await docOf(rev);
         const before = d.kernel.config.doc;
         const r = await writeConfig(d.kernel, c, () => structuredClone(doc), changeOf(d, c, { summary: `rollback to ${rev}` }));
-        return c.json(withNotice(r, before, d.kernel.config.doc));
+        return c.json(withNotice(d, r, before, d.kernel.config.doc));
       },
     },
     {
@@ -181,8 +181,52 @@ export function revisionRoutes(d: Deps): Route[] {
         const { revision: _ignored, ...doc } = body as Record<string, unknown>;
         const before = d.kernel.config.doc;
         const r = await writeConfig(d.kernel, c, () => doc, changeOf(d, c, { label: "import" }));
-        return c.json(withNotice(r, before, d.kernel.config.doc));
+        return c.json(withNotice(d, r, before, d.kernel.config.doc));
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v1/config/confirm",
+      access: "read",
+      tag: "config",
+      summary: "The api.listen change waiting for confirmation, if any",
+      responses: { 200: { description: "pending: null, or the new addresses and the deadline", schema: confirmSchema } },
+      handler: (c) => c.json({ pending: pendingOf(d) }),
+    },
+    {
+      method: "POST",
+      path: "/api/v1/config/confirm",
+      access: "admin",
+      tag: "config",
+      summary: "Confirm an api.listen change: keep the new listeners, close the old ones",
+      description: "Unconfirmed within history.confirmS (default 60 s), api.listen is put back as a new revision.",
+      responses: {
+        200: { description: "Confirmed", schema: confirmSchema },
+        409: { description: "Nothing waits for confirmation" },
+      },
+      handler: async (c) => {
+        const p = pendingOf(d);
+        if (!p || !(await d.listeners!.confirm())) {
+          throw new HttpError(409, "E_NOTHING_TO_CONFIRM", "No api.listen change waits for confirmation");
+        }
+        return c.json({ pending: null, confirmed: p.listen });
       },
     },
   ];
+}
+
+const confirmSchema = {
+  type: "object",
+  properties: {
+    pending: {
+      type: ["object", "null"],
+      properties: { listen: { type: "array", items: { type: "string" } }, confirmBy: { type: "string", format: "date-time" } },
+    },
+    confirmed: { type: "array", items: { type: "string" } },
+  },
+};
+
+function pendingOf(d: Deps): { listen: string[]; confirmBy: string } | null {
+  const p = d.listeners?.pending();
+  return p ? { listen: [...p.listen], confirmBy: new Date(p.deadline).toISOString() } : null;
 }
