@@ -11,24 +11,40 @@
  * gone (`clean`), and until the process has exited (`exit`). Milestones are polled every
  * ~10 ms (each poll runs ip/nft/curl, a few ms), so figures are upper bounds within ~30 ms.
  *
- * Run: node --import tsx bench/boot.bench.ts [trials=5] [node|deno ...]
- * (default both runtimes; the daemon runs from the source tree as the harness starts it).
+ * Run: node --import tsx bench/boot.bench.ts [trials=5] [node|deno|bundle-node|bundle-deno ...]
+ * (default all four: the source tree on node+tsx and on deno as the netns harness starts it,
+ * and the release bundle `dist/multiwan.mjs` from `npm run build` on node and on deno with
+ * the linux permission line, when it has been built).
  * @module
  */
-import { loadavg } from "node:os";
+import { spawn } from "node:child_process";
+import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
+import { CHILD_ENV, createRunner } from "../src/platform/linux/run.ts";
 import {
   configFor,
   type Daemon,
+  denoLinuxFlags,
   disposeDaemon,
   leftovers,
   makeBed,
+  ROOT,
   scenarioPrerequisite,
   startDaemon,
+  type Status,
 } from "../test/netns/daemon-harness.ts";
+import type { Testbed } from "../test/netns/testbed.ts";
 
+type Runtime = "node" | "deno" | "bundle-node" | "bundle-deno";
 const trials = Number(process.argv[2] ?? 5);
-const runtimes = (process.argv.slice(3).length > 0 ? process.argv.slice(3) : ["node", "deno"]) as ("node" | "deno")[];
+const BUNDLE = join(ROOT, "dist", "multiwan.mjs");
+const hasBundle = await access(BUNDLE).then(() => true, () => false);
+const runtimes = (process.argv.slice(3).length > 0
+  ? process.argv.slice(3)
+  : ["node", "deno", ...(hasBundle ? ["bundle-node", "bundle-deno"] : [])]) as Runtime[];
+if (!hasBundle) console.log("note: no dist/multiwan.mjs (npm run build): the bundle is not measured");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const missing = await scenarioPrerequisite();
@@ -46,6 +62,53 @@ async function pollUntil(t0: number, check: () => Promise<boolean>, limitMs: num
   throw new Error(`${what} not reached within ${limitMs} ms`);
 }
 
+/** Daemon is what a trial needs of a running daemon. */
+type Running = { status(): Promise<Status>; stop(): Promise<unknown>; dispose(): Promise<void> };
+
+/** startBundle runs dist/multiwan.mjs in the router namespace (node, or deno with the linux permission line). */
+async function startBundle(bed: Testbed, config: Record<string, unknown>, runtime: "node" | "deno"): Promise<Running> {
+  const dir = await mkdtemp(join(tmpdir(), "mwt-boot-"));
+  await writeFile(join(dir, "config.json"), JSON.stringify(config));
+  const port = 10_000 + Math.floor(Math.random() * 20_000);
+  const listen = `127.0.0.1:${port}`;
+  const token = `boot-${process.pid}`;
+  const rt = runtime === "deno" ? [join(ROOT, "node_modules/deno/deno"), "run", ...denoLinuxFlags(dir, listen), BUNDLE] : ["node", BUNDLE];
+  const args = ["--dataplane", "linux", "--state-dir", dir, "--listen", listen];
+  const child = spawn("ip", ["netns", "exec", bed.router, ...rt, ...args], {
+    env: { ...CHILD_ENV, MULTIWAN_ADMIN_TOKEN: token, HOME: dir, DENO_DIR: join(ROOT, "node_modules/.deno") },
+    stdio: ["ignore", "ignore", "ignore"],
+  });
+  const exited = new Promise((done) => child.once("exit", done));
+  const run = createRunner({ netns: bed.router });
+  return {
+    status: async () => JSON.parse((await run.run(["curl", "-sS", "-m", "2", "-H", `Authorization: Bearer ${token}`, `http://${listen}/api/v1/status`])).stdout),
+    stop: () => {
+      child.kill("SIGTERM");
+      return exited;
+    },
+    dispose: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function start(bed: Testbed, config: Record<string, unknown>, runtime: Runtime): Promise<Running> {
+  if (runtime === "bundle-node" || runtime === "bundle-deno") return await startBundle(bed, config, runtime === "bundle-node" ? "node" : "deno");
+  let d: Daemon | undefined;
+  try {
+    d = await startDaemon(bed, config, { runtime, waitSettled: false });
+  } catch (err) {
+    await disposeDaemon(d);
+    throw err;
+  }
+  const daemon = d;
+  return { status: () => daemon.status(), stop: () => daemon.stop("SIGTERM"), dispose: () => disposeDaemon(daemon) };
+}
+
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const fmt = (xs: number[]) => `${pct(xs, 50).toFixed(0).padStart(6)} ${Math.max(...xs).toFixed(0).padStart(6)}`;
 
@@ -53,30 +116,30 @@ const bed = await makeBed();
 try {
   const config = configFor(bed.bed, { ethernet: {}, repeater: {}, tethering: {}, cellular: {} });
   console.log(`boot.bench: ${trials} trials per runtime, 4 uplinks, load ${loadavg()[0].toFixed(2)} (2 cores)`);
-  console.log("runtime  milestone                          p50 ms  max ms");
+  console.log("runtime      milestone                          p50 ms  max ms");
   for (const runtime of runtimes) {
     const m: Record<string, number[]> = { table: [], api: [], plan: [], routed: [], clean: [], exit: [] };
     for (let i = 0; i < trials; i++) {
       if ((await leftovers(bed.bed)).table) throw new Error("a multiwan table is left from before");
       const t0 = performance.now();
-      let daemon: Daemon | undefined;
+      let daemon: Running | undefined;
       try {
         const table = pollUntil(t0, async () => (await leftovers(bed.bed)).table, 60_000, "the nft table");
-        daemon = await startDaemon(bed.bed, config, { runtime, waitSettled: false });
-        m.api.push(performance.now() - t0);
-        m.table.push(await table);
+        daemon = await start(bed.bed, config, runtime);
         const d = daemon;
+        m.api.push(await pollUntil(t0, async () => typeof (await d.status()).plan === "object", 60_000, "the API"));
+        m.table.push(await table);
         m.plan.push(await pollUntil(t0, async () => (await d.status()).plan.carriers.length > 0, 60_000, "a carrier"));
         m.routed.push(await pollUntil(t0, async () => (await bed.connect(300)).uplink !== undefined, 60_000, "a routed LAN connection"));
         const t1 = performance.now();
-        const exited = d.stop("SIGTERM").then(() => performance.now() - t1);
+        const exited = d.stop().then(() => performance.now() - t1);
         m.clean.push(await pollUntil(t1, async () => {
           const l = await leftovers(bed.bed);
           return !l.table && l.rules.length === 0 && l.routes.length === 0;
         }, 30_000, "a clean namespace"));
         m.exit.push(await exited);
       } finally {
-        await disposeDaemon(daemon);
+        await daemon?.dispose();
       }
     }
     const rows: [string, number[]][] = [
@@ -87,7 +150,7 @@ try {
       ["SIGTERM → table/rules/routes gone", m.clean],
       ["SIGTERM → process exited", m.exit],
     ];
-    for (const [label, xs] of rows) console.log(`${runtime.padEnd(8)} ${label.padEnd(34)} ${fmt(xs)}`);
+    for (const [label, xs] of rows) console.log(`${runtime.padEnd(12)} ${label.padEnd(34)} ${fmt(xs)}`);
   }
 } finally {
   await bed.destroy();
