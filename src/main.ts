@@ -33,8 +33,10 @@ const USAGE = `Usage: multiwan [--dataplane sim|linux] [--listen HOST:PORT] [--c
 
   --dataplane sim|linux  sim (default): a simulated world with four uplinks, no packet leaves
                          the machine. linux: nftables, policy routing and real probes.
-  --listen HOST:PORT     where the API and panel listen (default: the config's api.listen,
-                         else 127.0.0.1:8080; never an uplink unless named)
+  --listen HOST:PORT     where the API and panel listen, fixed (default: the config's api.listen,
+                         else 127.0.0.1:8080; never an uplink unless named). Without it the
+                         listeners follow api.listen at run time: confirm a change within
+                         history.confirmS (60 s) or it is reverted
   --config FILE          the config document (default STATE_DIR/config.json)
   --state-dir DIR        where state is kept (default ./state)
   --plugins DIR          load third-party plugins from DIR (a plugin folder or a folder of

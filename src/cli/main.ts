@@ -24,6 +24,7 @@ export const USAGE = `Usage: multiwan [--url URL] [--token TOKEN] [--json] COMMA
   config rollback REV             apply revision REV again as a new revision  [--if-match REV]
   config export > FILE            backup: the whole document WITH its secrets (admin)
   config import FILE|-            restore a backup (validated and applied like set) [--if-match REV]
+  config confirm                  keep a changed api.listen (else reverted after history.confirmS, 60 s)
   events [--since ID]             follow events (one JSON line each with --json)
   token create NAME [--role read|admin] | token list | token revoke ID
   hash-password                   read a password on stdin, print its hash (for api.passwordHash)
@@ -154,6 +155,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case "config rollback":
       case "config export":
       case "config import":
+      case "config confirm":
         return await revisionCommand(client, { sub, arg, arg2, json: f.json, ifMatch: ifMatch(f["if-match"]) }, io);
       case "events":
         return await follow(client, f.json, f.since, io);
@@ -235,6 +237,11 @@ async function revisionCommand(
         { headers: o.ifMatch },
       );
       print(body, () => `${body.changed ? `rolled back to ${o.arg}` : "unchanged"}: revision ${body.revision}\n${body.notice ? `${body.notice}\n` : ""}`);
+      return EXIT.ok;
+    }
+    case "confirm": {
+      const { body } = await client.json<{ confirmed: string[] }>("POST", "/api/v1/config/confirm");
+      print(body, () => `confirmed: the API listens on ${body.confirmed.join(", ")}\n`);
       return EXIT.ok;
     }
     case "export": {

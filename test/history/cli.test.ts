@@ -60,6 +60,9 @@ describe("multiwan config revisions|show|diff|rollback|export|import", () => {
     assert.deepEqual(JSON.parse((await cli(["config", "diff", "1", "2", "--json"])).out), [{ op: "replace", path: "/wans/cellular/priority", value: 9 }]);
     assert.equal((await cli(["config", "diff", "1"])).code, 2, "usage");
     assert.equal((await cli(["config", "show", "77"])).code, 4, "not found");
+    const confirm = await cli(["config", "confirm"]);
+    assert.equal(confirm.code, 5, "nothing waits for confirmation: 409");
+    assert.match(confirm.err, /E_NOTHING_TO_CONFIRM/);
   });
 
   it("rollback with a stale --if-match exits 5 and changes nothing; with the current one it applies", async () => {
