@@ -175,7 +175,9 @@ export type PatchOp =
 
 type Json = Record<string, unknown>;
 const isObject = (x: unknown): x is Json => !!x && typeof x === "object" && !Array.isArray(x);
-const pointer = (path: readonly string[]) => path.map((p) => `/${p.replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
+/** pointer writes path parts as a JSON Pointer (RFC 6901: `~` as `~0`, `/` as `~1`). */
+export const pointer = (path: readonly string[]): string =>
+  path.map((p) => `/${p.replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
 
 /**
  * jsonDiff returns a JSON Patch (RFC 6902) that turns `a` into `b`: objects key by key,

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { hashPassword } from "../../web/auth/password.ts";
 import { foreignListen } from "../../web/listen-guard.ts";
+import { redactedDiff } from "../../web/routes/revisions.ts";
 import { type ApiRig, makeApiRig } from "../api/rig.ts";
 import { fourWans } from "../helpers.ts";
 import { makeGuardRig } from "./rig.ts";
@@ -109,6 +110,19 @@ describe("config history over the API", () => {
     assert.ok(p.issues.some((i: { path: string }) => i.path.startsWith("wans.gone")), JSON.stringify(p.issues));
     assert.equal(JSON.stringify(r.kernel.config), before);
     assert.equal((await r.req("POST", "/api/v1/config/revisions/12345/rollback")).status, 404);
+  });
+});
+
+describe("redactedDiff", () => {
+  it("a change inside a redacted value shows once, as a replace of the whole secret", () => {
+    const a = { s: { k: 1, j: 1 }, open: 1 };
+    const b = { s: { k: 2, j: 3 }, open: 2 };
+    const hidden = (x: { open: number }) => ({ s: "<redacted>", open: x.open });
+    assert.deepEqual(redactedDiff(a, b, hidden(a), hidden(b)), [
+      { op: "replace", path: "/s", value: "<redacted>" },
+      { op: "replace", path: "/open", value: 2 },
+    ]);
+    assert.deepEqual(redactedDiff({ s: "x" }, {}, { s: "<redacted>" }, {}), [{ op: "remove", path: "/s" }]);
   });
 });
 

@@ -5,7 +5,7 @@
  * whole document (export with secrets, admin only; import like PUT).
  * @module
  */
-import { jsonDiff, type PatchOp, pointerParts } from "../../src/config/history.ts";
+import { jsonDiff, type PatchOp, pointer, pointerParts } from "../../src/config/history.ts";
 import { serialise } from "../../src/config/store.ts";
 import { readJson } from "../body.ts";
 import { changeOf, withNotice, writeResultSchema } from "../change.ts";
@@ -45,7 +45,7 @@ function revisionOf(c: ApiContext, name: string): number {
   return Number(raw);
 }
 
-/** at walks a document along JSON Pointer parts; `hit` is set when a redacted value lies on the way. */
+/** walk follows JSON Pointer parts through a redacted document; `secretAt` is set when a redacted value lies on the way. */
 function walk(doc: unknown, parts: readonly string[]): { value: unknown; secretAt?: number } {
   let cur = doc;
   for (let i = 0; i < parts.length; i++) {
@@ -66,7 +66,7 @@ export function redactedDiff(a: unknown, b: unknown, ra: unknown, rb: unknown): 
     const parts = pointerParts(op.path);
     const { value, secretAt } = walk(op.op === "remove" ? ra : rb, parts);
     if (secretAt !== undefined) {
-      const path = parts.slice(0, secretAt).map((p) => `/${p.replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
+      const path = pointer(parts.slice(0, secretAt));
       if (!seen.has(path)) out.push({ op: "replace", path, value: REDACTED });
       seen.add(path);
     } else out.push(op.op === "remove" ? op : { ...op, value });
