@@ -63,6 +63,11 @@ export const LATE_SEND_SHARE = 0.05;
 /** A deadline timer this late means the process stood still (or the clock jumped): not losses. */
 export const STALL_MS = 2000;
 
+/** A deadline timer later than this means a starved process: judge after {@link GRACE_MS}. */
+export const LATE_TIMER_MS = 100;
+/** How long a starved ping gets to print a reply that came in time. */
+export const GRACE_MS = 250;
+
 /** lateSendSlackMs: how long after its predicted time an echo may still be sent. */
 export function lateSendSlackMs(intervalMs: number): number {
   return Math.round(intervalMs * LATE_SEND_SHARE);
@@ -91,6 +96,7 @@ export class EchoJudge {
   #timer?: unknown;
   #stopped = false;
   #stalls = 0;
+  #grace = false;
 
   constructor(clock: JudgeClock, o: { target: string; intervalMs: number; timeoutMs: number }, onResult: (r: EchoResult) => void) {
     this.#clock = clock;
@@ -156,6 +162,7 @@ export class EchoJudge {
   }
 
   #anchor(seq: number, at: number): void {
+    this.#grace = false; // ping made progress: a later late timer gets its own grace
     this.#anchorSeq = seq;
     this.#anchorAt = at;
     this.#schedule();
@@ -200,6 +207,15 @@ export class EchoJudge {
       this.#anchor(this.#next, now);
       return;
     }
+    const late = now - this.deadline(this.#next);
+    if (late > LATE_TIMER_MS && !this.#grace) {
+      // The timer ran late: this process was starved of CPU, and ping probably too (it may not
+      // have printed a reply that came in time). Give it a moment to run, then judge.
+      this.#grace = true;
+      this.#timer = this.#clock.setTimeout(() => this.#fire(), GRACE_MS);
+      return;
+    }
+    this.#grace = false;
     // What is past its deadline is lost: normally one seq. After a late timer (a busy machine)
     // only the first counts; the later ones fell due while this process, and most likely ping,
     // stood still, so they are dropped unjudged rather than reported as a burst of losses.
