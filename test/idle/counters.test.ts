@@ -117,3 +117,36 @@ describe("LinuxLinks without sysfs", { skip: ipMissing }, () => {
     }
   });
 });
+
+describe("LinuxLinks on sysfs", () => {
+  it("parseProcNetDev reads receive and transmit bytes and packets per device", async () => {
+    const { parseProcNetDev } = await import("../../src/platform/linux/links.ts");
+    const text = "Inter-|   Receive                                                |  Transmit\n" +
+      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n" +
+      "    lo:    5784      70    0    0    0     0          0         0     5784      70    0    0    0     0       0          0\n" +
+      "  eth1: 1200 10 0 0 0 0 0 3 3400 20 0 0 0 0 0 0\n" +
+      "garbage line\n";
+    const m = parseProcNetDev(text);
+    assert.deepEqual(m.get("eth1"), { rxBytes: 1200, rxPackets: 10, txBytes: 3400, txPackets: 20 });
+    assert.equal(m.get("lo")?.txPackets, 70);
+    assert.equal(m.size, 2);
+  });
+
+  it("reads lo's counters and state in this namespace (no fork)", { skip: process.platform !== "linux" }, async () => {
+    const runs: string[] = [];
+    const links = new LinuxLinks({ ...real, run: (argv, o) => {
+      runs.push(argv.join(" "));
+      return real.run(argv, o);
+    } });
+    try {
+      const a = await links.get("lo");
+      assert.ok(a.present && a.rxPackets >= 0 && a.txBytes >= 0);
+      // Deno refuses /sys and /proc without --allow-all: there the long-lived ip batch answers.
+      assert.equal(links.counterSource, "Deno" in globalThis && links.counterSource !== "sysfs" ? "ip-batch" : "sysfs");
+      assert.equal((await links.get("no-such-dev0")).present, false);
+      assert.equal(runs.filter((r) => r.includes("link show")).length, 0);
+    } finally {
+      links.close();
+    }
+  });
+});

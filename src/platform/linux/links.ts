@@ -84,6 +84,9 @@ export class LinuxLinks implements Links {
 
   #batch: IpBatch;
   #batchGaveUp = false;
+  /** Presence/operstate/carrier per device, valid until the monitor reports an event for it. */
+  #state = new Map<string, { present: boolean; operstate: string; carrier: boolean }>();
+  #dev?: { at: number; map: Map<string, Counters> };
 
   constructor(runner: Runner, log: LogFn = () => {}) {
     this.#runner = runner;
@@ -128,15 +131,38 @@ export class LinuxLinks implements Links {
   }
 
   #viaSys(dev: string): LinkInfo {
-    const operstate = sys(dev, "operstate");
-    if (operstate === undefined) return absent(dev);
+    // Presence, operstate and carrier change only with a link event: while the monitor runs
+    // they are read once per event, not at every counter poll.
+    let state = this.#monitor ? this.#state.get(dev) : undefined;
+    if (!state) {
+      const operstate = sys(dev, "operstate");
+      state = { operstate: operstate ?? "absent", carrier: operstate !== undefined && sys(dev, "carrier") === "1", present: operstate !== undefined };
+      if (this.#monitor) this.#state.set(dev, state);
+    }
+    if (!state.present) return absent(dev);
+    const c = this.#procNetDev().get(dev);
     const num = (f: string) => Number(sys(dev, `statistics/${f}`) ?? 0);
     return {
-      device: dev, present: true, operstate,
-      carrier: sys(dev, "carrier") === "1",
-      rxBytes: num("rx_bytes"), txBytes: num("tx_bytes"),
-      rxPackets: num("rx_packets"), txPackets: num("tx_packets"),
+      device: dev, present: true, operstate: state.operstate, carrier: state.carrier,
+      rxBytes: c?.rxBytes ?? num("rx_bytes"), txBytes: c?.txBytes ?? num("tx_bytes"),
+      rxPackets: c?.rxPackets ?? num("rx_packets"), txPackets: c?.txPackets ?? num("tx_packets"),
     };
+  }
+
+  /** Every device's counters from ONE read of /proc/net/dev, shared by the reads of IP_LINK_TTL_MS. */
+  #procNetDev(): Map<string, Counters> {
+    const now = performance.now();
+    if (this.#dev && now - this.#dev.at <= IP_LINK_TTL_MS) return this.#dev.map;
+    let map: Map<string, Counters>;
+    try {
+      map = parseProcNetDev(readFileSync("/proc/net/dev", "utf8"));
+    } catch (err) {
+      const e = err as Error;
+      if (e?.name === "NotCapable" || e?.name === "PermissionDenied") throw new SysfsDenied(e.message);
+      map = new Map();
+    }
+    this.#dev = { at: now, map };
+    return map;
   }
 
   /** One `ip -s -json link show` for all devices, shared by the get() calls of IP_LINK_TTL_MS. */
@@ -209,11 +235,13 @@ export class LinuxLinks implements Links {
     const child = this.#runner.spawn(["ip", "-o", "monitor", "link", "address", "route"]);
     this.#monitor = child;
     this.#cache.clear();
+    this.#state.clear(); // events were missed while no monitor ran
     createInterface({ input: child.stdout! }).on("line", (line) => {
       const dev = monitorDevice(line);
       if (!dev) return;
       this.#backoffMs = 500;
       this.#all = undefined; // later reads fetch the state after this event
+      this.#state.delete(dev);
       const said = linkLineState(line);
       if (said && !this.#sysfs) this.#said.set(dev, said); // the inspection the event triggers reads it from the line
       // A carrier change (a link line) keeps the address and gateway: no fork on the failover path.
@@ -239,6 +267,7 @@ export class LinuxLinks implements Links {
   }
 
   #stopMonitor(): void {
+    this.#state.clear();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const m = this.#monitor;
@@ -253,6 +282,21 @@ export class LinuxLinks implements Links {
     this.#stopMonitor();
     this.#batch.close();
   }
+}
+
+type Counters = { rxBytes: number; rxPackets: number; txBytes: number; txPackets: number };
+
+/** parseProcNetDev reads /proc/net/dev: per device, receive bytes, packets … then transmit bytes, packets …. */
+export function parseProcNetDev(text: string): Map<string, Counters> {
+  const map = new Map<string, Counters>();
+  for (const line of text.split("\n").slice(2)) {
+    const i = line.indexOf(":");
+    if (i < 0) continue;
+    const f = line.slice(i + 1).trim().split(/\s+/).map(Number);
+    if (f.length < 10 || f.some((x) => !Number.isFinite(x))) continue;
+    map.set(line.slice(0, i).trim(), { rxBytes: f[0], rxPackets: f[1], txBytes: f[8], txPackets: f[9] });
+  }
+  return map;
 }
 
 function absent(device: string): LinkInfo {
