@@ -23,7 +23,10 @@ export const apiSection = v.strictObject({
       v.minLength(1),
       v.maxLength(8),
       v.title("Listen on"),
-      v.description("Addresses the API and panel listen on (linux mode; default the LAN side). Never an uplink unless named."),
+      v.description(
+        "Addresses the API and panel listen on. Default 127.0.0.1:8080: this machine only; name the router's LAN address to reach " +
+          "the panel from the LAN. Never an uplink unless named.",
+      ),
     ),
   ),
 });
