@@ -441,10 +441,18 @@ export class Kernel {
     });
   }
 
+  /** Resolves once flow figures are at most FLOWS_REFRESH_MS old (starting a refresh when they are older). */
+  flowsFresh(): Promise<void> {
+    if (this.#clock.now() - this.#flowsAt >= FLOWS_REFRESH_MS) {
+      this.#flowsAt = this.#clock.now();
+      this.#flowsPending = this.#refreshFlows();
+    }
+    return this.#flowsPending ?? Promise.resolve();
+  }
+
   /** status with flow figures at most FLOWS_REFRESH_MS old: waits for the refresh a stale read starts. */
   async statusFresh(): Promise<StatusSnapshot> {
-    this.status();
-    await this.#flowsPending;
+    await this.flowsFresh();
     return this.status({ flows: false });
   }
 

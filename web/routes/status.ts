@@ -55,7 +55,11 @@ export function statusRoutes(d: Deps): Route[] {
       summary: "Health, plan and traffic of every WAN",
       description: "Per WAN: state and reason, per-target RTT/loss/jitter, flows and bytes, since when; the mode and the plan in force.",
       responses: { 200: { description: "The status snapshot", schema: schemaOf(s.status) } },
-      handler: (c) => c.body(statusBody(), 200, { "content-type": "application/json" }),
+      // Flow figures at most one refresh period old, not the previous read's (16 s after a failover).
+      handler: async (c) => {
+        await d.kernel.flowsFresh();
+        return c.body(statusBody(), 200, { "content-type": "application/json" });
+      },
     },
     {
       method: "GET",
