@@ -11,6 +11,9 @@
 /** What to do with new connections when no uplink can carry them. */
 export type LastResort = "unreachable" | "blackhole" | "main";
 
+/** An address family; an uplink may carry one or both. */
+export type Family = "ipv4" | "ipv6";
+
 /** One uplink as the dataplane sees it. */
 export interface PlanUplink {
   /** Instance name from the config document, e.g. `ethernet`. */
@@ -27,6 +30,58 @@ export interface PlanUplink {
   readonly index: number;
   /** Whether the device exists and has carrier; routes are installed only when true. */
   readonly ready: boolean;
+  /** Families this uplink carries (absent: IPv4 only). */
+  readonly families?: readonly Family[];
+  /** IPv6 next hop (learned from the uplink: router advertisement or DHCPv6), when known. */
+  readonly gateway6?: string;
+  /** The uplink's own global IPv6 address, when known. */
+  readonly address6?: string;
+  /** NAT66: masquerade IPv6 connections leaving here (uplinks that hand out a single address). */
+  readonly nat6?: boolean;
+}
+
+/** Keep a client on the uplink it was given (mwan3's `sticky`). */
+export interface Sticky {
+  /** `src`: per source address; `src-dst`: per source and destination pair. */
+  readonly by: "src" | "src-dst";
+  readonly timeoutS: number;
+}
+
+/** One routing policy as the dataplane realises it: who carries its new connections. */
+export interface PlanPolicy {
+  readonly name: string;
+  /** IPv4 carriers, in mode order. */
+  readonly carriers: readonly Carrier[];
+  /** IPv6 carriers (absent: the same as `carriers`, restricted to uplinks that carry IPv6). */
+  readonly carriers6?: readonly Carrier[];
+  readonly lastResort: LastResort;
+  readonly sticky?: Sticky;
+  readonly summary: string;
+}
+
+/** What a policy rule matches; every given field must match (absent: any). */
+export interface RuleMatch {
+  readonly family?: Family;
+  /** Source networks or addresses (CIDR; IPv4 or IPv6). */
+  readonly src?: readonly string[];
+  /** Destination networks or addresses (CIDR; IPv4 or IPv6). */
+  readonly dst?: readonly string[];
+  readonly proto?: "tcp" | "udp" | "icmp" | "icmpv6";
+  /** Source ports and ranges, e.g. [[5060, 5060], [10000, 20000]]. */
+  readonly sport?: readonly (readonly [number, number])[];
+  readonly dport?: readonly (readonly [number, number])[];
+  /** LAN interface the connection comes in on. */
+  readonly iif?: string;
+  /** Name of a destination set the user fills (dataplanes that can). */
+  readonly dstSet?: string;
+}
+
+/** An ordered policy rule: the first that matches a new connection picks its policy. */
+export interface PlanRule {
+  readonly name: string;
+  readonly match: RuleMatch;
+  /** A policy name from `RoutingPlan.policies`, or `main` (bypass) or `block`. */
+  readonly policy: string;
 }
 
 /** One carrier of new connections. */
@@ -58,6 +113,14 @@ export interface RoutingPlan {
   readonly flush: readonly string[];
   /** Human-readable summary from the mode. */
   readonly summary: string;
+  /** IPv6 carriers of the default policy (absent: no IPv6 policy routing). */
+  readonly carriers6?: readonly Carrier[];
+  /** Sticky sessions of the default policy. */
+  readonly sticky?: Sticky;
+  /** Named policies other than the default (which is `carriers`/`lastResort` above). */
+  readonly policies?: Readonly<Record<string, PlanPolicy>>;
+  /** Ordered rules; unmatched connections use the default policy. */
+  readonly rules?: readonly PlanRule[];
 }
 
 /** The difference between two plans; empty arrays and false flags mean "unchanged". */
