@@ -304,6 +304,39 @@ describe("HealthMachine", () => {
     assert.equal(m.state, "degraded");
   });
 
+  it("an outage just `down` rounds long, then every probe answers: up with a true reason, not degraded", () => {
+    const m = new HealthMachine(cfg({ up: 3, down: 3 }), T, 0, "eth1");
+    for (let r = 0; r < 3; r++) round(m, r * 100, true);
+    assert.equal(m.state, "up");
+    // Exactly the failed rounds that take it down, no more: they are the outage.
+    round(m, 2000, false);
+    round(m, 2100, false);
+    assert.equal(round(m, 2200, false)?.to, "down");
+    // Coming back, one target answers before the others (partial rounds still succeed).
+    round(m, 3200, [true, false, false]);
+    round(m, 4200, true);
+    const t = round(m, 5200, true);
+    assert.deepEqual([t?.from, t?.to], ["down", "up"]);
+    assert.equal(t?.reason, "3 of 3 targets answer, 10 ms");
+    assert.equal(m.view().reason, "3 of 3 targets answer, 10 ms");
+    assert.equal(m.view().lossPct, 0);
+    // Several steady rounds later it is still up, and true loss after recovery still degrades it.
+    for (let r = 0; r < 5; r++) round(m, 6000 + r * 1000, true);
+    assert.equal(m.state, "up");
+    for (let i = 0; i < 14; i++) round(m, 20_000 + i * 100, [true, false, false]);
+    assert.equal(m.state, "degraded");
+    assert.match(m.view().reason, /^loss \d+% over \d+ probes/);
+  });
+
+  it("a WAN that comes up with bad quality is degraded with the quality as its reason", () => {
+    const m = new HealthMachine(cfg({ up: 3, down: 3, failureLatencyMs: 100, recoveryLatencyMs: 50 }), T, 0, "eth1");
+    round(m, 0, true, 300);
+    round(m, 100, true, 300);
+    const t = round(m, 200, true, 300);
+    assert.deepEqual([t?.from, t?.to], ["unknown", "degraded"]);
+    assert.equal(t?.reason, "latency 300 ms (limit 100 ms)");
+  });
+
   it("a tracker that goes silent counts as failing", () => {
     const m = new HealthMachine(cfg({ up: 1, down: 2 }), T, 0);
     round(m, 0, true);

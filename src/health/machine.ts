@@ -85,7 +85,7 @@ export class HealthMachine {
   #rxMark?: number;
   #rxAliveAt?: number;
   #counterResets = 0;
-  readonly #metered: boolean;
+  #metered: boolean;
   #idle = false;
   #idleFrom?: { at: number; tx: number; probes: number };
 
@@ -113,6 +113,14 @@ export class HealthMachine {
   /** A metered uplink that carries nothing but probes (probed at `meteredIdleIntervalMs`). */
   get idle(): boolean {
     return this.#idle;
+  }
+
+  /** Turns metered on or off; returns true when the probe cadence may change (idle ended). */
+  setMetered(metered: boolean): boolean {
+    if (metered === this.#metered) return false;
+    this.#metered = metered;
+    this.#idleFrom = undefined;
+    return this.#setIdle(false);
   }
 
   /** The probe interval for the current phase, given the tracker's steady interval. */
@@ -283,6 +291,9 @@ export class HealthMachine {
     let ok = 0;
     for (const v of this.#round.values()) if (v) ok++;
     this.#round.clear();
+    // Until the uplink is back up, a round some target missed belongs to the outage (or to the
+    // first echoes of a new uplink), not to the quality it will have: keep it out of the window.
+    if ((this.#state === "down" || this.#state === "unknown") && ok < this.#targets.length) this.#forgetQuality();
     return this.#judge(ok >= Math.min(this.#cfg.reliability, this.#targets.length), at);
   }
 
@@ -302,7 +313,10 @@ export class HealthMachine {
       this.#failSince ??= at;
       if (this.#phase === "steady") this.#phase = "suspect";
       if (this.#failRounds >= this.#cfg.down && this.#state !== "down") {
-        return this.#go("down", why ?? this.#lostReason(at), at, "down");
+        const reason = why ?? this.#lostReason(at);
+        // The rounds that took it down are the outage too: once back, it is judged on fresh rounds.
+        this.#forgetQuality();
+        return this.#go("down", reason, at, "down");
       }
       if (this.#state === "down") this.#reason = why ?? this.#lostReason(at);
       return undefined;
@@ -311,7 +325,10 @@ export class HealthMachine {
     this.#failSince = undefined;
     this.#okRounds++;
     if (this.#state === "down" || this.#state === "unknown") {
-      if (this.#okRounds >= this.#cfg.up) return this.#go(this.#quality().bad ? "degraded" : "up", "", at, "steady");
+      if (this.#okRounds >= this.#cfg.up) {
+        const q = this.#quality();
+        return this.#go(q.bad ? "degraded" : "up", q.bad ? q.reason : "", at, "steady");
+      }
       return undefined;
     }
     if (this.#phase === "suspect" && this.#okRounds >= this.#cfg.up) {

@@ -44,7 +44,7 @@ export interface WanSlot {
 
 /** The definition of a WAN that, when unchanged, lets its runtime (and health) carry over. */
 export function wanKey(entry: WanEntry): string {
-  const { label: _l, priority: _p, weight: _w, nat: _n, metered: _m, enabled: _e, ...rest } = entry;
+  const { label: _l, priority: _p, weight: _w, nat: _n, metered: _m, enabled: _e, cap: _c, ...rest } = entry as WanEntry & { cap?: unknown };
   return JSON.stringify(rest);
 }
 
@@ -98,8 +98,10 @@ export class Generation {
       if (!entry.enabled) continue;
       const key = wanKey(entry);
       const old = previous?.wans.get(name);
-      if (old && old.key === key && old.runtime) this.wans.set(name, { ...old, entry });
-      else todo.push({ name, entry, key });
+      if (old && old.key === key && old.runtime) {
+        old.runtime.setMetered(entry.metered);
+        this.wans.set(name, { ...old, entry });
+      } else todo.push({ name, entry, key });
       this.#deps.indexOf(name); // indexes in config order, whatever order the starts finish in
     }
     const results = await Promise.allSettled(todo.map((w) => this.#startWan(w.name, w.entry, w.key)));
@@ -168,6 +170,7 @@ export class Generation {
       tracker,
       steadyIntervalMs: steady,
       health: entry.health,
+      metered: entry.metered,
       links: d.platform.links,
       clock: d.clock,
       log: d.log,

@@ -32,6 +32,8 @@ export interface WanRuntimeOptions {
   /** The tracker's steady cadence. */
   readonly steadyIntervalMs: number;
   readonly health: HealthConfig;
+  /** Data costs money: an idle uplink is probed at `health.meteredIdleIntervalMs`. */
+  readonly metered?: boolean;
   readonly links: Links;
   readonly clock: Clock;
   readonly log: Logger;
@@ -75,12 +77,16 @@ export class WanRuntime {
     this.#o = o;
     this.name = o.name;
     this.index = o.index;
-    this.#machine = new HealthMachine(o.health, o.tracker.targets, o.clock.now(), o.wan.device);
+    this.#machine = new HealthMachine(o.health, o.tracker.targets, o.clock.now(), o.wan.device, { metered: o.metered });
     this.#gate = new ResultGate(o.tracker.targets, (err) => o.onError(o.name, "tracker", err));
   }
 
   get state() {
     return this.#machine.state;
+  }
+  /** A config change that keeps the runtime may turn metered on or off. */
+  setMetered(metered: boolean): void {
+    if (this.#machine.setMetered(metered)) this.#retune();
   }
   get inspection(): WanInspection | undefined {
     return this.#inspection;
