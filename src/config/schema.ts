@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { defaultHealth, healthSchema } from "../health/config.ts";
 import type { AnyPlugin } from "../plugin.ts";
 import type { Registry } from "../registry.ts";
+import { modeCommon, policiesSchema, policyDocumentCheck, rulesSchema } from "../policy/schema.ts";
 
 /** WAN names: what `ip`/`nft` and URLs can carry safely. */
 /** IPv4 CIDR, e.g. `198.18.0.0/15`. */
@@ -204,13 +205,15 @@ export type Sections = Readonly<Record<string, v.GenericSchema>>;
 export function buildDocumentSchema(registry: Registry, sections: Sections = {}) {
   const tracker = trackerEntry(registry);
   const wans = registry.list("wan").map((p) => entryFor(p, wanCommon(p, tracker)));
-  const modes = registry.list("mode").map((p) => entryFor(p, {}));
+  const modes = registry.list("mode").map((p) => entryFor(p, modeCommon));
   if (wans.length === 0 || modes.length === 0) throw new Error("No WAN or mode plugin is registered");
   return v.pipe(
     v.strictObject({
       log: v.optional(logSchema, {}),
       routing: v.optional(routingSchema, {}),
       mode: v.variant("type", modes as unknown as v.VariantOptions<"type">, typeIssue(registry)),
+      policies: v.optional(policiesSchema(v.variant("type", modes as unknown as v.VariantOptions<"type">, typeIssue(registry))), {}),
+      rules: v.optional(rulesSchema, []),
       wans: v.pipe(
         v.record(
           v.pipe(v.string(), v.regex(WAN_NAME, "WAN names are lowercase letters, digits, - and _, at most 24")),
@@ -233,6 +236,8 @@ export function buildDocumentSchema(registry: Registry, sections: Sections = {})
       ),
       ["wans"],
     ),
+    // Policies name known WANs, rules known policies; exact duplicate rules are refused.
+    policyDocumentCheck(),
     v.title("multiwan configuration"),
   );
 }
