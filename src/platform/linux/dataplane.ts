@@ -2,14 +2,20 @@
  * The Linux dataplane: nftables classification + per-uplink tables and ip rules +
  * selective conntrack flushes. Every apply is computed from the whole plan and compared
  * with what was last installed, so applying the same plan twice runs no command.
+ * Plans with `carriers6` get the same for IPv6 (`ip -6` rules and tables, ip6 marks, NAT66
+ * where `nat6`); without it IPv6 is left to the main table and no `ip -6` command runs
+ * (except reading leftovers once).
  * @module
  */
 import type { Dataplane, FlowStats, RoutingSettings } from "../../platform.ts";
-import { isEmptyDiff, type PlanDiff, type PlanUplink, type RoutingPlan } from "../../plan.ts";
+import { type Family, isEmptyDiff, type PlanDiff, type PlanUplink, type RoutingPlan } from "../../plan.ts";
 import { countByMark, flushMark } from "./conntrack.ts";
 import { markOf, markSpace, type MarkSpace } from "./marks.ts";
 import { renderDelete, renderRuleset, skeletonOf, TABLE } from "./nft.ts";
-import { connectedNetworks, desiredRules, flushTable, readRules, routeArgs, ruleArgs, ruleKey, type RuleSpec, tableOf } from "./routes.ts";
+import {
+  carriesIPv6, connectedNetworks, connectedNetworks6, desiredRules, flushTable, type IpFamily, learnedGateway6, readRules, routeArgs,
+  routeArgs6, routesIPv6, ruleArgs, ruleKey, type RuleSpec, tableOf,
+} from "./routes.ts";
 import type { Prepared, Runner } from "./run.ts";
 
 export type LogFn = (level: "debug" | "info" | "warning" | "error", msg: string, props?: Record<string, unknown>) => void;
@@ -32,11 +38,17 @@ export class LinuxDataplane implements Dataplane {
   /** skeletonOf() the plan whose full load created the live table's objects. */
   #skeleton?: string;
   #rulesKey?: string;
+  #rulesKey6?: string;
   #routes = new Map<number, string>();
+  #routes6 = new Map<number, string>();
+  /** IPv6 gateways read from the main table for uplinks whose plan has none, by device|address6. */
+  #gw6 = new Map<string, string | undefined>();
   /** Connected networks the loaded ruleset bypasses (re-read after each apply, off the failover path). */
   #connected?: string[];
+  #connected6?: string[];
   /** Our rules as live in the kernel (read once, then tracked), keyed by ruleKey. */
   #liveRules?: RuleSpec[];
+  #liveRules6?: RuleSpec[];
   #bytesBase = new Map<string, number>();
   #commands = 0;
   #closed = false;
@@ -151,9 +163,12 @@ export class LinuxDataplane implements Dataplane {
     const prev = this.#plan;
     // The failover path forks as little as possible before the new classification is live:
     // connected networks and our rules come from memory after the first apply.
-    const cachedConnected = this.#connected !== undefined;
+    const v6 = routesIPv6(plan);
+    const cachedConnected = this.#connected !== undefined && (!v6 || this.#connected6 !== undefined);
     this.#connected ??= await connectedNetworks(this.#runner);
-    const text = renderRuleset(plan, settings, { connected: this.#connected });
+    if (v6) this.#connected6 ??= await connectedNetworks6(this.#runner);
+    const connected6 = v6 ? this.#connected6 : undefined;
+    const text = renderRuleset(plan, settings, { connected: this.#connected, connected6 });
     // 1. Routes of ready uplinks first, so a mark never points at an empty table.
     const want = new Map<number, string>();
     for (const up of Object.values(plan.uplinks)) {
@@ -164,6 +179,18 @@ export class LinuxDataplane implements Dataplane {
       if (this.#routes.get(table) === args) continue;
       await this.#runner.run(["ip", "-4", "route", "replace", ...args.split(" ")]);
       this.#routes.set(table, args);
+    }
+    const want6 = new Map<number, string>();
+    if (v6) {
+      for (const up of Object.values(plan.uplinks)) {
+        const args = routeArgs6(settings, up, up.gateway6 ?? await this.#learnedGateway6(up));
+        if (args) want6.set(tableOf(settings, up), args.join(" "));
+      }
+    }
+    for (const [table, args] of want6) {
+      if (this.#routes6.get(table) === args) continue;
+      await this.#runner.run(["ip", "-6", "route", "replace", ...args.split(" ")]);
+      this.#routes6.set(table, args);
     }
     for (const check of [...this.#routedWaiters]) check();
     // 2. Rules: additions before the new classification is live, deletions after.
@@ -180,17 +207,30 @@ export class LinuxDataplane implements Dataplane {
       surplus = live.filter((r) => !wantKeys.has(ruleKey(r)));
       this.#liveRules = [...rules, ...surplus];
     }
+    const rules6 = desiredRules(plan, settings, 6);
+    const rulesKey6 = rules6.map(ruleKey).sort().join("\n");
+    let surplus6: RuleSpec[] = [];
+    if (rulesKey6 !== this.#rulesKey6) {
+      const P = settings.rulePriority;
+      const live = this.#liveRules6 ?? await readRules(this.#runner, P, P + 99, 6);
+      this.#liveRules6 = undefined;
+      const liveKeys = new Set(live.map(ruleKey));
+      const wantKeys = new Set(rules6.map(ruleKey));
+      for (const r of rules6) if (!liveKeys.has(ruleKey(r))) await this.#runner.run(["ip", "-6", "rule", "add", ...ruleArgs(r)]);
+      surplus6 = live.filter((r) => !wantKeys.has(ruleKey(r)));
+      this.#liveRules6 = [...rules6, ...surplus6];
+    }
     // 3. One atomic nft transaction.
     const nftLoaded = text !== this.#nftText;
     if (nftLoaded) {
-      await this.#load(plan, prev, text, this.#connected);
+      await this.#load(plan, prev, text, this.#connected, connected6);
     }
-    for (const r of surplus) {
-      const args = r.table?.endsWith("?foreign") ? ["pref", String(r.pref)] : ruleArgs(r);
-      await this.#runner.run(["ip", "-4", "rule", "del", ...args], { okCodes: [0, 2] });
-    }
+    for (const r of surplus) await this.#delRule(4, r);
     if (surplus.length > 0) this.#liveRules = rules;
     this.#rulesKey = rulesKey;
+    for (const r of surplus6) await this.#delRule(6, r);
+    if (surplus6.length > 0) this.#liveRules6 = rules6;
+    this.#rulesKey6 = rulesKey6;
     // 4. Tables no longer wanted (uplink gone or not ready, or adopted from a crash).
     const stale = new Set<number>([...this.#routes.keys()].filter((t) => !want.has(t)));
     for (const r of surplus) if (r.table && /^\d+$/.test(r.table) && !want.has(Number(r.table))) stale.add(Number(r.table));
@@ -199,15 +239,24 @@ export class LinuxDataplane implements Dataplane {
       await flushTable(this.#runner, t);
       this.#routes.delete(t);
     }
+    const stale6 = new Set<number>([...this.#routes6.keys()].filter((t) => !want6.has(t)));
+    for (const r of surplus6) if (r.table && /^\d+$/.test(r.table) && !want6.has(Number(r.table))) stale6.add(Number(r.table));
+    if (!prev && v6) for (const up of Object.values(plan.uplinks)) if (!want6.has(tableOf(settings, up))) stale6.add(tableOf(settings, up));
+    for (const t of stale6) {
+      await flushTable(this.#runner, t, 6);
+      this.#routes6.delete(t);
+    }
     this.#plan = plan;
     // The flows of `diff.flush` are not deleted here: the caller calls flush() next, once
     // these rules are live (the port contract), so conntrack runs once per failover.
     // 5. Connected networks may have changed since they were cached: reload if so.
     if (cachedConnected) {
       const connected = await connectedNetworks(this.#runner);
-      if (connected.join() !== this.#connected.join()) {
+      const fresh6 = v6 ? await connectedNetworks6(this.#runner) : undefined;
+      if (connected.join() !== this.#connected.join() || (fresh6 !== undefined && fresh6.join() !== (this.#connected6 ?? []).join())) {
         this.#connected = connected;
-        await this.#load(plan, plan, renderRuleset(plan, settings, { connected }), connected);
+        if (fresh6) this.#connected6 = fresh6;
+        await this.#load(plan, plan, renderRuleset(plan, settings, { connected, connected6: fresh6 }), connected, fresh6);
       }
     }
     this.lastApply = { ms: performance.now() - t0, commands: this.#commands - c0, nftBytes: text.length, nftLoaded };
@@ -220,11 +269,13 @@ export class LinuxDataplane implements Dataplane {
    * re-registered and the counters keep counting, so nothing has to be read first (a fork
    * less on the failover path). A full replace saves the counters of `prev` first.
    */
-  async #load(plan: RoutingPlan, prev: RoutingPlan | undefined, text: string, connected: readonly string[]): Promise<void> {
+  async #load(
+    plan: RoutingPlan, prev: RoutingPlan | undefined, text: string, connected: readonly string[], connected6?: readonly string[],
+  ): Promise<void> {
     const settings = this.#need();
     const skeleton = skeletonOf(plan);
     if (this.#nftText !== undefined && this.#skeleton === skeleton) {
-      const inPlace = renderRuleset(plan, settings, { connected, inPlace: true });
+      const inPlace = renderRuleset(plan, settings, { connected, connected6, inPlace: true });
       try {
         await this.#nft(inPlace);
         this.#nftText = text;
@@ -241,13 +292,17 @@ export class LinuxDataplane implements Dataplane {
     this.#skeleton = skeleton;
   }
 
-  async flush(uplinks: readonly string[]): Promise<number> {
+  async flush(uplinks: readonly string[], family?: Family): Promise<number> {
     const space = this.#needSpace();
+    // Without IPv6 policy routing no IPv6 flow carries a mark: only IPv4 is flushed.
+    const v6 = this.#plan !== undefined && routesIPv6(this.#plan);
+    if (family === "ipv6" && !v6) return 0;
+    const only = family ?? (v6 ? undefined : "ipv4");
     let n = 0;
     for (const name of uplinks) {
       const up = this.#plan?.uplinks[name];
       if (!up) continue;
-      n += await flushMark(this.#runner, markOf(space, up.index), space.mask);
+      n += await flushMark(this.#runner, markOf(space, up.index), space.mask, only);
     }
     if (n > 0) this.#log("info", "flows flushed", { uplinks, flows: n });
     return n;
@@ -257,7 +312,7 @@ export class LinuxDataplane implements Dataplane {
     const space = this.#needSpace();
     const plan = this.#plan;
     if (!plan) return {};
-    const counts = await countByMark(this.#runner, space.mask);
+    const counts = await countByMark(this.#runner, space.mask, routesIPv6(plan) ? undefined : "ipv4");
     const bytes = await this.#readCounters();
     const out: Record<string, FlowStats> = {};
     for (const up of Object.values(plan.uplinks)) {
@@ -283,17 +338,44 @@ export class LinuxDataplane implements Dataplane {
     for (const up of Object.values(this.#plan?.uplinks ?? {})) tables.add(tableOf(settings, up));
     for (const r of live) {
       if (r.table && /^\d+$/.test(r.table)) tables.add(Number(r.table));
-      const args = r.table?.endsWith("?foreign") ? ["pref", String(r.pref)] : ruleArgs(r);
-      await this.#runner.run(["ip", "-4", "rule", "del", ...args], { okCodes: [0, 2] });
+      await this.#delRule(4, r);
     }
     for (const t of tables) await flushTable(this.#runner, t);
+    const tables6 = new Set<number>(this.#routes6.keys());
+    for (const up of Object.values(this.#plan?.uplinks ?? {})) if (carriesIPv6(up)) tables6.add(tableOf(settings, up));
+    for (const r of await readRules(this.#runner, P, P + 99, 6)) {
+      if (r.table && /^\d+$/.test(r.table)) tables6.add(Number(r.table));
+      await this.#delRule(6, r);
+    }
+    for (const t of tables6) await flushTable(this.#runner, t, 6);
     this.#routes.clear();
+    this.#routes6.clear();
+    this.#gw6.clear();
+    this.#rulesKey6 = undefined;
+    this.#liveRules6 = undefined;
+    this.#connected6 = undefined;
     this.#nftText = undefined;
     this.#skeleton = undefined;
     this.#rulesKey = undefined;
     this.#liveRules = undefined;
     this.#connected = undefined;
     this.#log("info", "linux dataplane removed its table, rules and routes", { tables: [...tables] });
+  }
+
+  /** Deletes one of our rules (a foreign-shaped one by its preference); gone already is fine. */
+  async #delRule(family: IpFamily, r: RuleSpec): Promise<void> {
+    const args = r.table?.endsWith("?foreign") ? ["pref", String(r.pref)] : ruleArgs(r);
+    await this.#runner.run(["ip", `-${family}`, "rule", "del", ...args], { okCodes: [0, 2] });
+  }
+
+  /** The IPv6 gateway a router advertisement left on the uplink's device, read once per device and address (until one is seen: at each apply). */
+  async #learnedGateway6(up: PlanUplink): Promise<string | undefined> {
+    if (!up.ready || !carriesIPv6(up)) return undefined;
+    const key = `${up.device}|${up.address6 ?? ""}`;
+    if (this.#gw6.has(key)) return this.#gw6.get(key);
+    const gw = await learnedGateway6(this.#runner, up.device);
+    if (gw) this.#gw6.set(key, gw); // none yet (no advertisement so far): asked again at the next apply
+    return gw;
   }
 
   async #readCounters(): Promise<Map<number, number>> {

@@ -10,22 +10,31 @@
  * weighted `numgen` choice or the last resort. Marks are masked: bits outside
  * `markMask` are preserved. A masked copy between ct mark and meta mark is emulated with a
  * vmap on the masked value (the kernel rejects two-source bitwise expressions).
+ *
+ * IPv6: when the plan has `carriers6` the same classification runs for ip6 traffic (its own
+ * weighted choice, a bypass6 set with link-local, multicast and the connected IPv6 networks),
+ * probe sockets bound to an uplink's IPv6 address are pinned, and NAT66 masquerades where the
+ * uplink says `nat6`. Without `carriers6` IPv6 traffic is left alone (main table).
  * @module
  */
 import type { RoutingSettings } from "../../platform.ts";
 import type { PlanUplink, RoutingPlan } from "../../plan.ts";
 import { hex, markOf, markSpace, type MarkSpace } from "./marks.ts";
-import { checkCidr, checkDevice, checkIPv4, hostOf } from "./run.ts";
+import { checkCidr, checkCidr6, checkDevice, checkIPv4, checkIPv6, hostOf, isV6 } from "./run.ts";
 
 export const TABLE = "multiwan";
 /** Local ports HTTP probes bind (above Linux's default ephemeral range 32768–60999). */
 export const PROBE_PORTS: readonly [number, number] = [61000, 61999];
 /** Always bypassed: loopback, multicast + reserved, link-local, limited broadcast. */
 export const BUILTIN_BYPASS: readonly string[] = ["127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3"];
+/** Always bypassed for IPv6: loopback, link-local, multicast. */
+export const BUILTIN_BYPASS6: readonly string[] = ["::1/128", "fe80::/10", "ff00::/8"];
 
 export interface RenderOptions {
   /** Connected IPv4 networks of the router (CIDR), added to the bypass set. */
   readonly connected?: readonly string[];
+  /** Connected IPv6 networks of the router (CIDR), added to the bypass6 set. */
+  readonly connected6?: readonly string[];
   /**
    * Update the live table in place instead of replacing it: flush its rules and the bypass
    * set, then declare everything again, in the same atomic batch. Chains, hooks and named
@@ -57,11 +66,11 @@ function setMark(field: "meta" | "ct", space: MarkSpace, value: number): string 
   return `${field} mark set ${field} mark & ${hex(~space.mask)} | ${hex(value)}`;
 }
 
-/** Weighted cumulative ranges: [[lo, hi, uplink], …] over sum of weights. */
-export function weightRanges(plan: RoutingPlan): { total: number; ranges: [number, number, PlanUplink][] } {
+/** Weighted cumulative ranges: [[lo, hi, uplink], …] over sum of weights (of `carriers`, default the plan's IPv4 ones). */
+export function weightRanges(plan: RoutingPlan, carriers: RoutingPlan["carriers"] = plan.carriers): { total: number; ranges: [number, number, PlanUplink][] } {
   const ranges: [number, number, PlanUplink][] = [];
   let total = 0;
-  for (const c of plan.carriers) {
+  for (const c of carriers) {
     const up = plan.uplinks[c.wan];
     if (!up || !Number.isInteger(c.weight) || c.weight < 1) continue;
     ranges.push([total, total + c.weight - 1, up]);
@@ -70,8 +79,8 @@ export function weightRanges(plan: RoutingPlan): { total: number; ranges: [numbe
   return { total, ranges };
 }
 
-function balance(plan: RoutingPlan, space: MarkSpace): string[] {
-  const { total, ranges } = weightRanges(plan);
+function balance(plan: RoutingPlan, space: MarkSpace, carriers: RoutingPlan["carriers"] = plan.carriers): string[] {
+  const { total, ranges } = weightRanges(plan, carriers);
   if (ranges.length === 1) return [`ct state new goto mark_${ranges[0][2].index}`];
   if (ranges.length > 1) {
     const items = ranges.map(([lo, hi, up]) => `${lo === hi ? lo : `${lo}-${hi}`} : goto mark_${up.index}`);
@@ -86,18 +95,22 @@ function balance(plan: RoutingPlan, space: MarkSpace): string[] {
 export function renderRuleset(plan: RoutingPlan, settings: RoutingSettings, opts: RenderOptions = {}): string {
   const space = markSpace(settings.markMask);
   const uplinks = sortedUplinks(plan);
-  const bypass = [...BUILTIN_BYPASS, ...settings.bypass, ...(opts.connected ?? [])].map(checkCidr);
+  const bypass = [...BUILTIN_BYPASS, ...settings.bypass.filter((c) => !isV6(c)), ...(opts.connected ?? [])].map(checkCidr);
+  const bypass6 = [...BUILTIN_BYPASS6, ...settings.bypass.filter(isV6), ...(opts.connected6 ?? [])].map(checkCidr6);
+  const v6 = plan.carriers6 !== undefined;
   const out: string[] = [];
   const o = (line: string) => out.push(line);
   if (opts.inPlace) {
     o(`flush table inet ${TABLE}`);
     o(`flush set inet ${TABLE} bypass4`);
+    o(`flush set inet ${TABLE} bypass6`);
   } else {
     o(`table inet ${TABLE} {}`);
     o(`delete table inet ${TABLE}`);
   }
   o(`table inet ${TABLE} {`);
   o(`  set bypass4 { type ipv4_addr; flags interval; auto-merge; elements = { ${[...new Set(bypass)].join(", ")} } }`);
+  o(`  set bypass6 { type ipv6_addr; flags interval; auto-merge; elements = { ${[...new Set(bypass6)].join(", ")} } }`);
   const restore: string[] = [`${hex(space.bypass)} : goto restore_bypass`];
   for (const up of uplinks) {
     checkDevice(up.device);
@@ -111,28 +124,37 @@ export function renderRuleset(plan: RoutingPlan, settings: RoutingSettings, opts
   o(`  chain mark_bypass { ${setMark("meta", space, space.bypass)}; ${setMark("ct", space, space.bypass)}; }`);
   o(`  chain restore_bypass { ${setMark("meta", space, space.bypass)}; }`);
   const head = [
-    `meta nfproto != ipv4 return`,
+    v6 ? undefined : `meta nfproto != ipv4 return`,
     `meta mark & ${hex(space.mask)} != 0 return`,
     `ct mark & ${hex(space.mask)} vmap { ${restore.join(", ")} }`,
-  ];
-  const policy = balance(plan, space);
+  ].filter((l): l is string => l !== undefined);
+  // With IPv6 policy routing each family gets its own weighted choice (and last resort).
+  const policy = v6
+    ? [
+      ...balance(plan, space).map((l) => `meta nfproto ipv4 ${l}`),
+      ...balance(plan, space, plan.carriers6).map((l) => `meta nfproto ipv6 ${l}`),
+    ]
+    : balance(plan, space);
+  const bypassLines = [`ip daddr @bypass4 goto mark_bypass`, ...(v6 ? [`ip6 daddr @bypass6 goto mark_bypass`] : [])];
 
   o(`  chain prerouting {`);
   o(`    type filter hook prerouting priority mangle; policy accept;`);
   for (const l of head) o(`    ${l}`);
   for (const up of uplinks) o(`    iifname "${up.device}" goto mark_${up.index}`);
-  o(`    ip daddr @bypass4 goto mark_bypass`);
+  for (const l of bypassLines) o(`    ${l}`);
   for (const l of policy) o(`    ${l}`);
   o(`  }`);
 
   o(`  chain output {`);
   o(`    type route hook output priority mangle; policy accept;`);
   for (const l of head) o(`    ${l}`);
-  o(`    ip daddr @bypass4 goto mark_bypass`);
+  for (const l of bypassLines) o(`    ${l}`);
   // Probe sockets (HTTP) bind an uplink address and a port from PROBE_PORTS: pin them to it.
   // Other router sockets are balanced even if the kernel picked an uplink's source address.
   const pins = uplinks.filter((u) => u.ready && u.address).map((u) => `${checkIPv4(hostOf(u.address ?? ""))} : goto mark_${u.index}`);
   if (pins.length > 0) o(`    meta l4proto { tcp, udp } th sport ${PROBE_PORTS[0]}-${PROBE_PORTS[1]} ip saddr vmap { ${pins.join(", ")} }`);
+  const pins6 = v6 ? uplinks.filter((u) => u.ready && u.address6).map((u) => `${checkIPv6(hostOf(u.address6 ?? ""))} : goto mark_${u.index}`) : [];
+  if (pins6.length > 0) o(`    meta l4proto { tcp, udp } th sport ${PROBE_PORTS[0]}-${PROBE_PORTS[1]} ip6 saddr vmap { ${pins6.join(", ")} }`);
   for (const l of policy) o(`    ${l}`);
   o(`  }`);
 
@@ -143,6 +165,14 @@ export function renderRuleset(plan: RoutingPlan, settings: RoutingSettings, opts
     else if (up.address) {
       const a = checkIPv4(hostOf(up.address));
       o(`    meta nfproto ipv4 oifname "${up.device}" fib saddr type local ip saddr != ${a} snat ip to ${a} ${comment(up.name)}`);
+    }
+    if (!v6) continue;
+    // NAT66 where the uplink hands out a single address; else (a routed prefix) only router
+    // sockets whose source the kernel took from another uplink get this uplink's address.
+    if (up.nat6) o(`    meta nfproto ipv6 oifname "${up.device}" masquerade ${comment(up.name)}`);
+    else if (up.address6) {
+      const a = checkIPv6(hostOf(up.address6));
+      o(`    meta nfproto ipv6 oifname "${up.device}" fib saddr type local ip6 saddr != fe80::/10 ip6 saddr != ${a} snat ip6 to ${a} ${comment(up.name)}`);
     }
   }
   o(`  }`);

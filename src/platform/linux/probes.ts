@@ -15,7 +15,10 @@ import type {
 import type { LogFn } from "./dataplane.ts";
 import { markOf, markSpace } from "./marks.ts";
 import { PROBE_PORTS } from "./nft.ts";
-import { checkDevice, checkIPv4, hostOf, type Runner } from "./run.ts";
+import { checkDevice, checkIPv4, checkIPv6, hostOf, isV6, type Runner } from "./run.ts";
+
+/** A binding with the uplink's IPv6 address (ProbeBinding.address6 of the platform port). */
+type Binding6 = HttpProbeRequest["binding"] & { readonly address6?: string };
 
 /** What one line of `ping -n -O -D` says. */
 export type PingLine =
@@ -236,10 +239,10 @@ export class EchoJudge {
 export function pingArgv(opts: EchoStreamOptions, mark: number | undefined): string[] {
   const secs = (ms: number) => (Math.max(ms, 1) / 1000).toFixed(3);
   return [
-    "ping", "-n", "-O", "-D", "-I", checkDevice(opts.binding.device),
+    "ping", ...(isV6(opts.target) ? ["-6"] : []), "-n", "-O", "-D", "-I", checkDevice(opts.binding.device),
     ...(mark !== undefined ? ["-m", String(mark)] : []),
     "-i", secs(Math.max(opts.intervalMs, 10)), "-W", secs(opts.timeoutMs), "-s", String(Math.max(0, Math.min(opts.size, 65000))),
-    checkIPv4(opts.target),
+    isV6(opts.target) ? checkIPv6(opts.target) : checkIPv4(opts.target),
   ];
 }
 
@@ -373,8 +376,11 @@ export class LinuxProbes implements Probes {
   }
 
   async http(req: HttpProbeRequest, signal: AbortSignal): Promise<HttpProbeResult> {
-    if (!req.binding.address) return { ok: false, error: "uplink has no address" };
-    const localAddress = checkIPv4(hostOf(req.binding.address));
+    // An IPv6 URL ([host]) is probed from the uplink's IPv6 address, any other from its IPv4 one.
+    const v6 = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?\[/i.test(req.url);
+    const own = v6 ? (req.binding as Binding6).address6 : req.binding.address;
+    if (!own) return { ok: false, error: v6 ? "uplink has no IPv6 address" : "uplink has no address" };
+    const localAddress = v6 ? checkIPv6(hostOf(own)) : checkIPv4(hostOf(own));
     const denied = denoNetDenied(localAddress, req.url);
     if (denied) return { ok: false, error: denied };
     await this.#routed(req.binding.index);
@@ -410,9 +416,10 @@ export function denoNetDenied(localAddress: string, url: string): string | undef
   } catch {
     return undefined;
   }
-  for (const host of [`${localAddress}:${PROBE_PORTS[0]}`, target]) {
+  const local = isV6(localAddress) ? `[${localAddress}]` : localAddress;
+  for (const host of [`${local}:${PROBE_PORTS[0]}`, target]) {
     if (perms.querySync({ name: "net", host }).state !== "granted") {
-      return `not permitted: run deno with --allow-net including ${host.startsWith(localAddress + ":") ? localAddress : host}`;
+      return `not permitted: run deno with --allow-net including ${host.startsWith(local + ":") ? local : host}`;
     }
   }
   return undefined;

@@ -4,6 +4,7 @@
  * @module
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { isIPv6 } from "node:net";
 
 /** The environment every child gets; Deno needs it explicit (see stack.md). */
 export const CHILD_ENV: Readonly<Record<string, string>> = Object.freeze({
@@ -95,6 +96,27 @@ export function checkCidr(cidr: string): string {
     throw new TypeError(`invalid IPv4 prefix ${JSON.stringify(cidr)}`);
   }
   return cidr;
+}
+
+/** Throws unless `addr` is an IPv6 address (no zone, no prefix). */
+export function checkIPv6(addr: string): string {
+  if (!isIPv6(addr)) throw new TypeError(`invalid IPv6 address ${JSON.stringify(addr)}`);
+  return addr;
+}
+
+/** Throws unless `cidr` is an IPv6 address or prefix (a::b[/n]). */
+export function checkCidr6(cidr: string): string {
+  const [addr, len, ...rest] = cidr.split("/");
+  checkIPv6(addr);
+  if (rest.length > 0 || (len !== undefined && !(/^\d{1,3}$/.test(len) && Number(len) <= 128))) {
+    throw new TypeError(`invalid IPv6 prefix ${JSON.stringify(cidr)}`);
+  }
+  return cidr;
+}
+
+/** Whether an address or prefix is IPv6 (has a colon). */
+export function isV6(addr: string): boolean {
+  return addr.includes(":");
 }
 
 /** Strips the prefix length: "198.18.1.2/24" → "198.18.1.2". */
