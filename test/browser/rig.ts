@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -63,20 +63,38 @@ export class Daemon {
     this.stateDir = stateDir;
   }
 
-  static async start(): Promise<Daemon> {
+  /**
+   * start builds the panel if needed and starts the daemon. With `followListen` the port goes
+   * into the config's api.listen instead of --listen, so the listeners follow api.listen
+   * (confirm-or-revert, within `confirmS` seconds).
+   */
+  static async start(opts: { followListen?: boolean; confirmS?: number } = {}): Promise<Daemon> {
     if (!existsSync(join(ROOT, "web/panel/dist/index.html"))) {
       const { buildPanel } = await import("../../web/panel/build.ts");
       await buildPanel({ quiet: true });
     }
     const d = new Daemon(await freePort(), await mkdtemp(join(tmpdir(), "multiwan-browser-")));
+    if (opts.followListen) {
+      const { demoConfig } = await import("../../src/platform/sim/demo.ts");
+      const doc = { revision: 1, ...demoConfig, api: { listen: [`127.0.0.1:${d.#port}`] }, history: { confirmS: opts.confirmS ?? 60 } };
+      await writeFile(join(d.stateDir, "config.json"), JSON.stringify(doc, null, 2));
+      d.#fixed = false;
+    }
     await d.launch();
     return d;
+  }
+
+  #fixed = true;
+
+  /** freePort finds a loopback port nobody listens on (for a second listen address). */
+  static freePort(): Promise<number> {
+    return freePort();
   }
 
   async launch(): Promise<void> {
     const args = [
       "--import", "tsx", "src/main.ts", "--plugins", "test/fixtures/plugins/wan-testonly",
-      "--no-scenario", "--listen", `127.0.0.1:${this.#port}`, "--state-dir", this.stateDir,
+      "--no-scenario", ...(this.#fixed ? ["--listen", `127.0.0.1:${this.#port}`] : []), "--state-dir", this.stateDir,
     ];
     const child = spawn("node", args, {
       cwd: ROOT,

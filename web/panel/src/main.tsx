@@ -1,21 +1,24 @@
 /**
- * The router panel's entry: hash routes (`#/login`, `#/`, `#/tokens`), the header, and the
+ * The router panel's entry: hash routes (`#/login`, `#/`, `#/revisions`, `#/tokens`), the header, and the
  * login check (`GET /api/v1/auth/whoami`; 401 shows the login page).
  * @module
  */
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { get, request, setCsrf, whenLoggedOut } from "./api.ts";
+import { ConfirmBanner } from "./confirm.tsx";
 import { LoginPage } from "./login.tsx";
 import { MultiWanPage } from "./multiwan.tsx";
+import { RevisionsPage } from "./revisions.tsx";
 import "./style.css";
 import { TokensPage } from "./tokens.tsx";
 
-type Route = "login" | "home" | "tokens";
+type Route = "login" | "home" | "tokens" | "revisions";
 
 function routeOf(hash: string): Route {
   if (hash.startsWith("#/login")) return "login";
   if (hash.startsWith("#/tokens")) return "tokens";
+  if (hash.startsWith("#/revisions")) return "revisions";
   return "home";
 }
 
@@ -46,7 +49,7 @@ function App() {
   }, []);
 
   useEffect(() => {
-    const names: Record<Route, string> = { login: "Log in", home: "Multi-WAN", tokens: "API tokens" };
+    const names: Record<Route, string> = { login: "Log in", home: "Multi-WAN", tokens: "API tokens", revisions: "Revisions" };
     document.title = `${names[who === null ? "login" : route]} · multiwan`;
   }, [route, who]);
 
@@ -74,6 +77,7 @@ function App() {
         <span class="brand">multiwan</span>
         <nav aria-label="Main">
           <a href="#/" aria-current={route === "home" ? "page" : undefined}>Multi-WAN</a>
+          <a href="#/revisions" aria-current={route === "revisions" ? "page" : undefined}>Revisions</a>
           <a href="#/tokens" aria-current={route === "tokens" ? "page" : undefined}>Tokens &amp; password</a>
           <a href="/docs">API reference</a>
         </nav>
@@ -89,7 +93,8 @@ function App() {
           }}
         >Log out</button>
       </header>
-      {route === "tokens" ? <TokensPage /> : <MultiWanPage />}
+      <ConfirmBanner />
+      {route === "tokens" ? <TokensPage /> : route === "revisions" ? <RevisionsPage /> : <MultiWanPage />}
     </>
   );
 }

@@ -9,6 +9,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, get, type Issue, request } from "./api.ts";
 import { Chart } from "./charts.tsx";
+import { checkConfirm, onConfigReload, type WriteAnswer } from "./confirm.tsx";
 import { timelineText, useLive } from "./live.ts";
 import { Method } from "./method.tsx";
 import { fieldId, type JsonSchema } from "./schema-form.tsx";
@@ -89,10 +90,15 @@ export function MultiWanPage() {
       if (type !== "config.changed" || !saved) return;
       const revision = (data as { revision?: number }).revision;
       if (saved.etag === `"${revision}"`) return;
+      checkConfirm();
       if (!dirty) loadConfig().catch(() => {});
       else setNotice({ kind: "info", text: `The settings were changed elsewhere (revision ${revision}). Applying yours will be refused; reload to see theirs.` });
     });
   }, []);
+  // The confirm banner's countdown ended (api.listen put back): read the settings again.
+  useEffect(() => onConfigReload(() => {
+    if (!latest.current.dirty) loadConfig().catch(() => {});
+  }), []);
 
   const wans = (draft?.wans ?? {}) as Record<string, Obj>;
   const order = useMemo(() => orderOf(wans), [draft]);
@@ -150,9 +156,10 @@ export function MultiWanPage() {
         showIssues(check.data.issues);
         return;
       }
-      const res = await request<{ revision: number }>("PUT", "/config", { body: draft, headers: { "if-match": saved.etag } });
+      const res = await request<WriteAnswer>("PUT", "/config", { body: draft, headers: { "if-match": saved.etag } });
       await loadConfig();
       setNotice({ kind: "ok", text: `Applied (revision ${res.data.revision}).` });
+      checkConfirm(res.data);
       live.refresh();
     } catch (err) {
       const e = err as ApiError;
