@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { type Carrier, diffPlans, EMPTY_PLAN, type PlanUplink, type RoutingPlan } from "../../src/plan.ts";
 import type { EchoResult } from "../../src/platform.ts";
 import { LinuxDataplane } from "../../src/platform/linux/dataplane.ts";
+import { LinuxLinks } from "../../src/platform/linux/links.ts";
 import { LinuxProbes } from "../../src/platform/linux/probes.ts";
 import { createRunner, hostOf } from "../../src/platform/linux/run.ts";
 import { FlowDriver } from "./flow-driver.ts";
@@ -175,6 +176,22 @@ describe("IPv6 dual stack (linux dataplane, netns)", { skip: missing ? `needs ro
   it("router sockets are balanced over IPv6 too and take the uplink's source", async () => {
     await apply(plan([w("ethernet")], [w("repeater")]));
     assert.equal(await connect(SERVER6, onRouter), "repeater");
+  });
+
+  it("links report the global IPv6 address and the IPv6 default gateway of a device", async () => {
+    const links = new LinuxLinks(router());
+    try {
+      const up = bed.uplinks[1];
+      const info = await links.get(up.device) as { address?: string; address6?: string; gateway6?: string };
+      assert.equal(info.address, up.address);
+      assert.equal(info.address6, up.address6);
+      assert.equal(info.gateway6, up.gateway6);
+      const lan0 = await links.get("lan0") as { address6?: string; gateway6?: string };
+      assert.equal(lan0.address6, "2001:2:0:100::1/64");
+      assert.equal(lan0.gateway6, undefined, "no default route on the LAN device");
+    } finally {
+      links.close();
+    }
   });
 
   it("close({cleanup}) leaves no ip -6 rule, route or table behind", async () => {

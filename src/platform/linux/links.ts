@@ -1,6 +1,7 @@
 /**
- * Network devices: state and counters from /sys/class/net (no fork), address and gateway
- * from `ip -json` (cached while the monitor runs), change events from ONE long-lived
+ * Network devices: state and counters from /sys/class/net (no fork), addresses and gateways
+ * of both families from `ip -json` (cached while the monitor runs; the IPv6 default route is
+ * read only for devices with a global IPv6 address), change events from ONE long-lived
  * `ip -o monitor link address route` (iproute2 6.1 ignores -json for monitor).
  * Where sysfs is not readable (a test namespace via runner.netns; Deno without --allow-all)
  * the counters come from ONE long-lived `ip -s -json -batch -` (ip-batch.ts): still no fork
@@ -38,6 +39,17 @@ export function linkLineState(line: string): { present: boolean; carrier: boolea
 interface L3 {
   address?: string;
   gateway?: string;
+  address6?: string;
+  gateway6?: string;
+}
+
+type AddrInfo = { family?: string; local?: string; prefixlen?: number; scope?: string; tentative?: boolean; deprecated?: boolean; dadfailed?: boolean };
+
+/** The first usable global IPv6 address (not tentative, deprecated or failed DAD) with its prefix. */
+export function globalAddress6(infos: readonly AddrInfo[]): string | undefined {
+  const ok = infos.filter((x) => x.family === "inet6" && x.local && x.scope === "global" && !x.tentative && !x.dadfailed);
+  const best = ok.find((x) => !x.deprecated) ?? ok[0];
+  return best ? `${best.local}/${best.prefixlen}` : undefined;
 }
 
 /** Deno without --allow-all refuses every read under /sys and /proc ("Requires all access"). */
@@ -208,14 +220,25 @@ export class LinuxLinks implements Links {
   async #l3(dev: string): Promise<L3> {
     const hit = this.#monitor ? this.#cache.get(dev) : undefined;
     if (hit) return hit;
+    // Addresses of both families in one read; the IPv6 default route only where there is a global IPv6 address.
     const [a, g] = await Promise.all([
-      this.#runner.run(["ip", "-4", "-json", "addr", "show", "dev", dev], { okCodes: [0, 1] }),
+      this.#runner.run(["ip", "-json", "addr", "show", "dev", dev], { okCodes: [0, 1] }),
       this.#runner.run(["ip", "-4", "-json", "route", "show", "default", "dev", dev], { okCodes: [0, 1] }),
     ]);
-    const addrs = a.code === 0 ? (JSON.parse(a.stdout || "[]") as { addr_info?: { family?: string; local?: string; prefixlen?: number }[] }[]) : [];
+    const addrs = a.code === 0 ? (JSON.parse(a.stdout || "[]") as { addr_info?: AddrInfo[] }[]) : [];
     const info = addrs[0]?.addr_info?.find((x) => x.family === "inet" && x.local);
     const routes = g.code === 0 ? (JSON.parse(g.stdout || "[]") as { gateway?: string }[]) : [];
-    const l3: L3 = { address: info ? `${info.local}/${info.prefixlen}` : undefined, gateway: routes.find((x) => x.gateway)?.gateway };
+    const address6 = globalAddress6(addrs[0]?.addr_info ?? []);
+    let gateway6: string | undefined;
+    if (address6) {
+      const g6 = await this.#runner.run(["ip", "-6", "-json", "route", "show", "default", "dev", dev], { okCodes: [0, 1] });
+      const r6 = g6.code === 0 ? (JSON.parse(g6.stdout || "[]") as { gateway?: string; metric?: number }[]) : [];
+      gateway6 = r6.filter((x) => x.gateway).sort((x, y) => (x.metric ?? 0) - (y.metric ?? 0))[0]?.gateway;
+    }
+    const l3: L3 = {
+      address: info ? `${info.local}/${info.prefixlen}` : undefined, gateway: routes.find((x) => x.gateway)?.gateway,
+      ...(address6 ? { address6 } : {}), ...(gateway6 ? { gateway6 } : {}),
+    };
     this.#cache.set(dev, l3);
     return l3;
   }
