@@ -21,6 +21,7 @@ import type { Registry } from "./registry.ts";
 import { PLUGIN_LIMITS, type PluginLimits } from "./runtime/bounded.ts";
 import { Generation } from "./runtime/generation.ts";
 import { composePlan, type PlannedWan } from "./runtime/planner.ts";
+import { policyPlanInputs } from "./policy/inputs.ts";
 import { Serial } from "./runtime/serial.ts";
 import { buildStatus } from "./runtime/status.ts";
 import type { StatusSnapshot } from "./status.ts";
@@ -82,6 +83,8 @@ export class Kernel {
   #stored: Stored = { doc: {}, revision: 0 };
   #plan: RoutingPlan = EMPTY_PLAN;
   #decision?: ModeDecision;
+  /** The last decision of each named policy. */
+  #decisions: Readonly<Record<string, ModeDecision>> = {};
   /** The last apply failed part-way; the next one re-applies everything. */
   #dirty = false;
   #appliedAt?: number;
@@ -263,6 +266,8 @@ export class Kernel {
         lastResort: gen.doc.routing.lastResort,
         previousPlan: this.#plan,
         previousDecision: this.#decision,
+        ...policyPlanInputs(gen.doc, gen.policyModes),
+        previousDecisions: this.#decisions,
       });
     } catch (err) {
       this.#pluginError(gen.modePlugin ?? "mode", "mode", err);
@@ -272,6 +277,7 @@ export class Kernel {
     // After a failed apply the live state is unknown: diff against nothing, so all of it is re-applied.
     const diff = diffPlans(this.#dirty ? EMPTY_PLAN : this.#plan, plan);
     this.#decision = decision;
+    this.#decisions = composed.decisions;
     if (isEmptyDiff(diff)) return;
     const dp = this.#o.platform.dataplane;
     try {

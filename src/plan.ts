@@ -130,6 +130,8 @@ export interface PlanDiff {
   readonly changed: readonly string[];
   readonly carriersChanged: boolean;
   readonly lastResortChanged: boolean;
+  /** Named policies, rules or sticky settings changed (absent: false). */
+  readonly policiesChanged?: boolean;
   readonly flush: readonly string[];
 }
 
@@ -155,6 +157,12 @@ function sameCarriers(a: readonly Carrier[], b: readonly Carrier[]): boolean {
   return true;
 }
 
+/** Whether the named policies, the rules and the sticky settings are the same (plain data: compared as JSON). */
+function samePolicies(a: RoutingPlan, b: RoutingPlan): boolean {
+  const key = (p: RoutingPlan) => JSON.stringify([p.policies ?? {}, p.rules ?? [], p.sticky ?? null]);
+  return (a.policies === b.policies && a.rules === b.rules && a.sticky === b.sticky) || key(a) === key(b);
+}
+
 /** diffPlans computes what changed from `prev` to `next`. */
 export function diffPlans(prev: RoutingPlan, next: RoutingPlan): PlanDiff {
   const added: string[] = [];
@@ -174,6 +182,7 @@ export function diffPlans(prev: RoutingPlan, next: RoutingPlan): PlanDiff {
     changed,
     carriersChanged: !sameCarriers(prev.carriers, next.carriers),
     lastResortChanged: prev.lastResort !== next.lastResort,
+    policiesChanged: !samePolicies(prev, next),
     flush: next.flush,
   };
 }
@@ -181,5 +190,5 @@ export function diffPlans(prev: RoutingPlan, next: RoutingPlan): PlanDiff {
 /** isEmptyDiff tells whether applying `diff` would change nothing. */
 export function isEmptyDiff(diff: PlanDiff): boolean {
   return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0 &&
-    !diff.carriersChanged && !diff.lastResortChanged && diff.flush.length === 0;
+    !diff.carriersChanged && !diff.lastResortChanged && !diff.policiesChanged && diff.flush.length === 0;
 }

@@ -60,6 +60,8 @@ export class Generation {
   readonly wans = new Map<string, WanSlot>();
   mode?: ModeInstance;
   modePlugin?: string;
+  /** Each named policy's own mode instance, in config order. */
+  readonly policyModes = new Map<string, { readonly mode: ModeInstance; readonly plugin: string }>();
   readonly #deps: GenerationDeps;
   #modeCleanup?: () => Promise<void>;
 
@@ -127,18 +129,34 @@ export class Generation {
     for (const slot of sorted) this.wans.set(slot.name, slot);
   }
 
+  /** The global mode, then each named policy's own mode instance (`policies.<name>.mode`). */
   async #startMode(): Promise<void> {
-    const entry = this.doc.mode;
-    const plugin = this.#deps.registry.get(entry.type);
-    const { ctx, site } = this.#instance(plugin.id, "mode", "mode");
-    const mode = await createInstance(site, () => plugin.create(ctx, pluginPart(plugin, entry)) as ModeInstance);
-    await startInstance(mode, site);
-    this.mode = mode;
-    this.modePlugin = plugin.id;
-    this.#modeCleanup = () => {
-      site.abort?.();
-      return stopInstance(mode, site);
+    const cleanups: (() => Promise<void>)[] = [];
+    this.#modeCleanup = () => Promise.all(cleanups.map((c) => c())).then(() => {});
+    const start = async (entry: { readonly type: string }, instance: string, where: string) => {
+      const plugin = this.#deps.registry.get(entry.type);
+      const { ctx, site } = this.#instance(plugin.id, instance, where);
+      const mode = await createInstance(site, () => plugin.create(ctx, pluginPart(plugin, entry)) as ModeInstance);
+      await startInstance(mode, site);
+      cleanups.push(() => {
+        site.abort?.();
+        return stopInstance(mode, site);
+      });
+      return { mode, plugin: plugin.id };
     };
+    try {
+      const main = await start(this.doc.mode, "mode", "mode");
+      this.mode = main.mode;
+      this.modePlugin = main.plugin;
+      const policies = (this.doc.policies ?? {}) as Readonly<Record<string, { mode: { type: string } }>>;
+      for (const [name, p] of Object.entries(policies)) {
+        const started = await start(p.mode, `policies.${name}`, `policies.${name}.mode`);
+        this.policyModes.set(name, { ...started });
+      }
+    } catch (err) {
+      await this.#modeCleanup();
+      throw err;
+    }
   }
 
   async #startWan(name: string, entry: WanEntry, key: string): Promise<WanSlot> {

@@ -1,11 +1,14 @@
 /**
- * composePlan asks the mode for a decision and completes it into a routing plan: uplink
- * facts for the dataplane, only ready uplinks as carriers, and the flows to flush.
+ * composePlan asks the modes for decisions and completes them into a routing plan: uplink
+ * facts for the dataplane, only ready uplinks as carriers, and the flows to flush. The
+ * default policy is the global mode over every enabled WAN; each named policy is a mode
+ * instance of its own over its subset of WANs (with its own priorities and ratios). Each
+ * policy's `degraded` setting is applied to the states its mode is given.
  * @module
  */
 import { PluginResultError } from "../errors.ts";
 import type { HealthState } from "../health/types.ts";
-import type { Carrier, LastResort, ModeDecision, PlanUplink, RoutingPlan } from "../plan.ts";
+import type { Carrier, LastResort, ModeDecision, PlanPolicy, PlanRule, PlanUplink, RoutingPlan, Sticky } from "../plan.ts";
 import type { ModeInstance, ModeWan, WanInspection } from "../plugin.ts";
 
 export interface PlannedWan {
@@ -21,6 +24,20 @@ export interface PlannedWan {
   readonly latencyMs?: number;
 }
 
+/** How a policy uses degraded WANs: like up ones, only when no up WAN of the same priority is left, or never. */
+export type DegradedUse = "like-up" | "fallback" | "never";
+
+/** A named policy: its own mode instance over a subset of the WANs. */
+export interface PolicyInput {
+  readonly name: string;
+  readonly mode: ModeInstance;
+  /** Its WANs, in its order; priority and weight override the WAN's own here. */
+  readonly wans: readonly { readonly name: string; readonly priority?: number; readonly weight?: number }[];
+  readonly lastResort: LastResort;
+  readonly degraded?: DegradedUse;
+  readonly sticky?: Sticky;
+}
+
 export interface PlanInputs {
   /** Enabled WANs in config order. */
   readonly wans: readonly PlannedWan[];
@@ -28,6 +45,23 @@ export interface PlanInputs {
   readonly lastResort: LastResort;
   readonly previousPlan: RoutingPlan;
   readonly previousDecision?: ModeDecision;
+  /** The default policy's use of degraded WANs (default like-up). */
+  readonly degraded?: DegradedUse;
+  /** The default policy's sticky sessions. */
+  readonly sticky?: Sticky;
+  /** Named policies, in config order. */
+  readonly policies?: readonly PolicyInput[];
+  /** The previous decision of each named policy. */
+  readonly previousDecisions?: Readonly<Record<string, ModeDecision>>;
+  /** Ordered rules (routing.bypass first, as rules to `main`). */
+  readonly rules?: readonly PlanRule[];
+}
+
+/** What composePlan returns: the plan, the default decision and each named policy's. */
+export interface Composed {
+  readonly plan: RoutingPlan;
+  readonly decision: ModeDecision;
+  readonly decisions: Readonly<Record<string, ModeDecision>>;
 }
 
 /** decisionProblem says why a mode's return value is not a decision (undefined when it is one). */
@@ -47,18 +81,56 @@ function checkDecision(d: unknown): asserts d is ModeDecision {
   if (why) throw new PluginResultError(why);
 }
 
-/** composePlan is pure apart from calling the (pure) mode; it throws what the mode throws. */
-export function composePlan(inp: PlanInputs): { plan: RoutingPlan; decision: ModeDecision } {
-  const modeWans: ModeWan[] = inp.wans.map((w) => ({
+/**
+ * applyDegraded gives the mode the states the policy means: with `never` a degraded WAN is
+ * down; with `fallback` it is down while an up WAN of the same priority is left.
+ */
+export function applyDegraded(wans: readonly ModeWan[], use: DegradedUse = "like-up"): ModeWan[] {
+  if (use === "like-up") return [...wans];
+  const upAt = new Set(wans.filter((w) => w.state === "up").map((w) => w.priority));
+  return wans.map((w) => {
+    if (w.state !== "degraded") return w;
+    if (use === "never" || upAt.has(w.priority)) return { ...w, state: "down" as HealthState };
+    return w;
+  });
+}
+
+function modeWanOf(w: PlannedWan, priority = w.priority, weight = w.weight): ModeWan {
+  return {
     name: w.name,
-    priority: w.priority,
-    weight: w.weight,
+    priority,
+    weight,
     state: w.state,
     metered: w.metered,
     ...(w.latencyMs === undefined ? {} : { latencyMs: w.latencyMs }),
-  }));
-  const decision = inp.mode.decide({ wans: modeWans, previous: inp.previousDecision });
+  };
+}
+
+function decide(mode: ModeInstance, wans: readonly ModeWan[], use: DegradedUse | undefined, previous?: ModeDecision): ModeDecision {
+  const decision = mode.decide({ wans: applyDegraded(wans, use), previous });
   checkDecision(decision);
+  return decision;
+}
+
+/** Uplinks whose flows move: refreshed by the mode, or previous carriers now down; never one that still carries. */
+function flushOf(
+  decision: ModeDecision,
+  carriers: readonly Carrier[],
+  previous: readonly Carrier[],
+  stateOf: ReadonlyMap<string, HealthState>,
+  uplinks: Readonly<Record<string, PlanUplink>>,
+): string[] {
+  if (carriers.length === 0) return [];
+  const carrying = new Set(carriers.map((c) => c.wan));
+  const out: string[] = [];
+  for (const name of decision.refresh) if (!carrying.has(name) && uplinks[name]) out.push(name);
+  for (const c of previous) if (!carrying.has(c.wan) && stateOf.get(c.wan) === "down" && uplinks[c.wan]) out.push(c.wan);
+  return out;
+}
+
+/** composePlan is pure apart from calling the (pure) modes; it throws what a mode throws. */
+export function composePlan(inp: PlanInputs): Composed {
+  const decision = decide(inp.mode, inp.wans.map((w) => modeWanOf(w)), inp.degraded, inp.previousDecision);
   const uplinks: Record<string, PlanUplink> = {};
   for (const w of inp.wans) {
     const i = w.inspection;
@@ -73,18 +145,48 @@ export function composePlan(inp: PlanInputs): { plan: RoutingPlan; decision: Mod
       ready: i.present && i.carrier,
     };
   }
-  const carriers = decision.carriers.filter((c) => uplinks[c.wan]?.ready && c.weight > 0);
-  const carrying = new Set(carriers.map((c) => c.wan));
-  const flush = new Set<string>();
-  if (carriers.length > 0) {
-    for (const name of decision.refresh) if (!carrying.has(name) && uplinks[name]) flush.add(name);
-    const stateOf = new Map(inp.wans.map((w) => [w.name, w.state]));
-    for (const c of inp.previousPlan.carriers) {
-      if (!carrying.has(c.wan) && stateOf.get(c.wan) === "down" && uplinks[c.wan]) flush.add(c.wan);
+  const ready = (cs: readonly Carrier[]) => cs.filter((c) => uplinks[c.wan]?.ready && c.weight > 0);
+  const carriers = ready(decision.carriers);
+  const stateOf = new Map(inp.wans.map((w) => [w.name, w.state]));
+  const byName = new Map(inp.wans.map((w) => [w.name, w]));
+  const flush = new Set(flushOf(decision, carriers, inp.previousPlan.carriers, stateOf, uplinks));
+
+  const policies: Record<string, PlanPolicy> = {};
+  const decisions: Record<string, ModeDecision> = {};
+  for (const p of inp.policies ?? []) {
+    const wans: ModeWan[] = [];
+    for (const pw of p.wans) {
+      const w = byName.get(pw.name);
+      if (w) wans.push(modeWanOf(w, pw.priority, pw.weight));
     }
+    const d = decide(p.mode, wans, p.degraded, inp.previousDecisions?.[p.name]);
+    const allowed = new Set(wans.map((w) => w.name));
+    // A policy carries only over its own WANs, whatever its mode returns.
+    const pc = ready(d.carriers.filter((c) => allowed.has(c.wan)));
+    decisions[p.name] = d;
+    policies[p.name] = {
+      name: p.name,
+      carriers: pc,
+      lastResort: p.lastResort,
+      ...(p.sticky ? { sticky: p.sticky } : {}),
+      summary: d.summary,
+    };
+    const before = inp.previousPlan.policies?.[p.name]?.carriers ?? [];
+    for (const name of flushOf(d, pc, before, stateOf, uplinks)) flush.add(name);
   }
-  return {
-    decision,
-    plan: { uplinks, carriers, lastResort: inp.lastResort, flush: [...flush], summary: decision.summary },
+  // Flows are flushed per uplink: never one that still carries for some policy.
+  const carrying = new Set([...carriers, ...Object.values(policies).flatMap((p) => p.carriers)].map((c) => c.wan));
+  for (const name of flush) if (carrying.has(name)) flush.delete(name);
+
+  const plan: RoutingPlan = {
+    uplinks,
+    carriers,
+    lastResort: inp.lastResort,
+    flush: [...flush],
+    summary: decision.summary,
+    ...(inp.sticky ? { sticky: inp.sticky } : {}),
+    ...(inp.policies?.length ? { policies } : {}),
+    ...(inp.rules?.length ? { rules: inp.rules } : {}),
   };
+  return { decision, decisions, plan };
 }
