@@ -11,6 +11,8 @@ export interface EventMap {
   "plan.changed": { summary: string; carriers: { wan: string; weight: number }[]; flushed: string[] };
   "config.changed": { revision: number };
   "plugin.error": { plugin: string; instance: string; code: string; message: string };
+  /** A WAN's data cap: `warning` at warnPct, `reached` at the cap, `reset` when a new period starts (each once). */
+  "wan.cap": { wan: string; level: "warning" | "reached" | "reset"; usedBytes: number; limitBytes: number };
 }
 
 export type EventType = keyof EventMap;

@@ -4,7 +4,9 @@
  * config changes (rebuild, then swap; roll back on failure).
  * @module
  */
+import { join } from "node:path";
 import { type Clock, systemClock } from "./clock.ts";
+import type { CapConfig } from "./config/cap.ts";
 import { chooseBootConfig } from "./config/boot.ts";
 import { type ChangeMeta, type ConfigHistory, historySection, keepOf, recordBoot, recordRevision } from "./config/history.ts";
 import { buildDocumentSchema, type DocumentSchema, type Sections } from "./config/schema.ts";
@@ -24,6 +26,7 @@ import { composePlan, type PlannedWan } from "./runtime/planner.ts";
 import { policyPlanInputs } from "./policy/inputs.ts";
 import { Serial } from "./runtime/serial.ts";
 import { buildStatus } from "./runtime/status.ts";
+import { type CappedWan, UsageMeter } from "./runtime/usage.ts";
 import type { StatusSnapshot } from "./status.ts";
 
 export interface KernelOptions {
@@ -48,6 +51,8 @@ export interface KernelOptions {
   readonly preApply?: (doc: unknown) => readonly FieldIssue[];
   /** Bounds on plugin calls (defaults: PLUGIN_LIMITS in src/runtime/bounded.ts); tests shorten them. */
   readonly limits?: Partial<PluginLimits>;
+  /** Where data cap counts persist (`usage.json`); none: kept in memory only. */
+  readonly stateDir?: string;
 }
 
 /** How the boot went: which document runs and why. */
@@ -98,6 +103,7 @@ export class Kernel {
   #flowsPending?: Promise<void>;
   #closed = false;
   #schema?: { readonly at: number; readonly schema: DocumentSchema };
+  readonly #usage: UsageMeter;
 
   constructor(o: KernelOptions) {
     this.#o = o;
@@ -106,6 +112,17 @@ export class Kernel {
     this.#log = o.log ?? logger("kernel");
     this.#limits = { ...PLUGIN_LIMITS, ...o.limits };
     this.events = new EventBus({ now: () => this.#clock.now() });
+    this.#usage = new UsageMeter({
+      links: o.platform.links,
+      clock: this.#clock,
+      log: this.#log,
+      file: o.stateDir === undefined ? undefined : join(o.stateDir, "usage.json"),
+      onCap: (e) => {
+        this.#log.warn("{wan}: data cap {level}: {used} of {limit} bytes", { wan: e.wan, level: e.level, used: e.usedBytes, limit: e.limitBytes });
+        this.events.emit("wan.cap", { ...e });
+      },
+      onCappedChange: () => void this.replan(),
+    });
     void this.schema; // fail fast when no WAN or mode plugin is registered
     this.#startedAt = this.#clock.now();
   }
@@ -161,6 +178,7 @@ export class Kernel {
   async #start(doc: ConfigDocument, stored: Stored): Promise<void> {
     await this.#o.onLogSettings?.(doc.log);
     await this.#o.platform.dataplane.init(settingsOf(doc));
+    await this.#usage.load();
     const gen = this.#newGeneration(doc);
     try {
       await gen.start(undefined, false);
@@ -170,6 +188,7 @@ export class Kernel {
     }
     this.#gen = gen;
     this.#stored = stored;
+    this.#usage.configure(this.#cappedWans(gen));
     await this.replan();
   }
 
@@ -205,7 +224,19 @@ export class Kernel {
     this.events.emit("plugin.error", { plugin, instance, code, message: messageOf(err) });
   }
 
+  /** The WANs with a data cap, and the device each one's counters are read from. */
+  #cappedWans(gen: Generation): CappedWan[] {
+    const out: CappedWan[] = [];
+    for (const [name, entry] of Object.entries(gen.doc.wans)) {
+      const cap = entry.cap as CapConfig | undefined;
+      const device = gen.wans.get(name)?.runtime?.inspection?.device ?? (typeof entry.device === "string" ? entry.device : "");
+      if (cap && entry.enabled && device) out.push({ name, device, cap });
+    }
+    return out;
+  }
+
   #onWanChange(wan: string, t?: Transition): void {
+    if (this.#gen && (this.#gen.doc.wans[wan]?.cap)) this.#usage.configure(this.#cappedWans(this.#gen));
     if (t) this.#emitState(wan, t.reason);
     void this.replan();
   }
@@ -251,6 +282,7 @@ export class Kernel {
         index: this.#indexOf(name),
         inspection: slot?.runtime?.inspection,
         latencyMs: slot?.runtime?.view().latencyMs,
+        capped: this.#usage.capOf(name),
       });
     }
     return out;
@@ -404,6 +436,7 @@ export class Kernel {
     }
     this.#gen = next;
     this.#stored = stored;
+    this.#usage.configure(this.#cappedWans(next));
     for (const name of this.#lastState.keys()) if (!next.wans.has(name)) this.#lastState.delete(name);
     for (const name of this.#overrides.keys()) if (!next.wans.has(name)) this.#overrides.delete(name);
     for (const name of this.#indexes.keys()) if (!next.wans.has(name)) this.#indexes.delete(name); // reused by later WANs
@@ -444,6 +477,7 @@ export class Kernel {
       appliedAt: this.#appliedAt,
       failovers: this.#failovers,
       uptimeMs: this.#clock.now() - this.#startedAt,
+      usage: (wan) => this.#usage.usage(wan),
     });
   }
 
@@ -469,6 +503,7 @@ export class Kernel {
     this.#retry?.cancel();
     await this.#configLane.idle();
     await this.#planLane.idle();
+    await this.#usage.close();
     await this.#gen?.stop();
     await this.#o.platform.dataplane.close(opts);
     await this.#o.platform.close();

@@ -155,6 +155,7 @@ export async function main(argv: string[]): Promise<void> {
     platform,
     store,
     defaultConfig,
+    stateDir: flags.stateDir, // data cap counts: STATE_DIR/usage.json
     sections: { api: apiSection, hooks: hooksSection, plugins: pluginsSection },
     beforeValidate: async (doc) => {
       await loader.load(pluginDirsOf(doc));

@@ -42,6 +42,18 @@ export interface WanStatus {
   readonly share: number;
   /** Whether new connections go here now, and with which weight. */
   readonly carrying: boolean;
+  /** The data cap's count this period (WANs with a cap only). */
+  readonly usage?: {
+    readonly usedBytes: number;
+    readonly limitBytes: number;
+    /** ISO times the period started and ends. */
+    readonly periodStart: string;
+    readonly periodEnd: string;
+    /** At or over the cap: used only as last resort, or not at all. */
+    readonly capped: boolean;
+  };
+  /** Estimated bytes the WAN's probes cost in 30 days at its idle cadence (metered: meteredIdleIntervalMs). */
+  readonly probeBytesPerMonth: number;
 }
 
 export interface StatusSnapshot {

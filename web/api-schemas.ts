@@ -114,6 +114,16 @@ export const wanStatus = v.object({
   bytes: v.number(),
   share: v.number(),
   carrying: v.boolean(),
+  usage: v.optional(
+    v.object({
+      usedBytes: v.number(),
+      limitBytes: v.number(),
+      periodStart: v.string(),
+      periodEnd: v.string(),
+      capped: v.boolean(),
+    }),
+  ),
+  probeBytesPerMonth: v.number(),
 });
 
 export const status = v.object({

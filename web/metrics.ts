@@ -66,6 +66,8 @@ export function renderMetrics(d: Deps): string {
   const bytes = new Metric("multiwan_wan_bytes", "gauge", "Bytes of the tracked connections on the WAN.");
   const carrying = new Metric("multiwan_wan_carrying", "gauge", "1 when new connections go to the WAN.");
   const forced = new Metric("multiwan_wan_forced", "gauge", "1 while an operator forces the WAN up or down.");
+  const used = new Metric("multiwan_wan_usage_bytes", "gauge", "Bytes sent and received this data cap period (WANs with a cap).");
+  const capBytes = new Metric("multiwan_wan_cap_bytes", "gauge", "The WAN's data cap per period, bytes.");
   for (const w of st.wans) {
     const wan = { wan: w.name };
     for (const s of STATES) state.add(w.state === s ? 1 : 0, { ...wan, state: s });
@@ -76,6 +78,8 @@ export function renderMetrics(d: Deps): string {
     bytes.add(w.bytes, wan);
     carrying.add(w.carrying ? 1 : 0, wan);
     forced.add(w.override ? 1 : 0, wan);
+    used.add(w.usage?.usedBytes, wan);
+    capBytes.add(w.usage?.limitBytes, wan);
     for (const t of w.targets) {
       const tl = { ...wan, target: t.target };
       tRtt.add(t.rttMs === undefined ? undefined : t.rttMs / 1000, tl);
@@ -90,6 +94,6 @@ export function renderMetrics(d: Deps): string {
     new Metric("multiwan_events_total", "counter", "Events published by the kernel.").add(kernel.events.lastId),
     new Metric("multiwan_dataplane_error", "gauge", "1 while the last dataplane apply failed.").add(st.dataplane.error ? 1 : 0),
   ];
-  const families = [state, rtt, loss, tRtt, tJit, tLoss, probes, flows, bytes, carrying, forced, ...global, ...processMetrics()];
+  const families = [state, rtt, loss, tRtt, tJit, tLoss, probes, flows, bytes, carrying, forced, used, capBytes, ...global, ...processMetrics()];
   return families.join("") + (d.extraMetrics?.() ?? "");
 }

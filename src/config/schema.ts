@@ -6,6 +6,7 @@
  */
 import * as v from "valibot";
 import { defaultHealth, healthSchema } from "../health/config.ts";
+import { capSchema } from "./cap.ts";
 import type { AnyPlugin } from "../plugin.ts";
 import type { Registry } from "../registry.ts";
 import { modeCommon, policiesSchema, policyDocumentCheck, rulesSchema } from "../policy/schema.ts";
@@ -195,6 +196,7 @@ function wanCommon(plugin: AnyPlugin, tracker: v.GenericSchema): v.ObjectEntries
     ),
     tracker: v.optional(tracker, { type: "tracker.link" }),
     health: v.optional(healthSchema, defaultHealth),
+    cap: v.optional(capSchema),
   };
 }
 

@@ -18,6 +18,10 @@ export interface HookPayload {
   readonly previous?: string;
   readonly reason?: string;
   readonly summary?: string;
+  /** cap events: warning, reached or reset, and the period's bytes. */
+  readonly level?: string;
+  readonly usedBytes?: number;
+  readonly limitBytes?: number;
 }
 
 export type Outcome = "ok" | "failed" | "timeout";
@@ -35,6 +39,9 @@ export function runScript(hook: ScriptHook, p: HookPayload): Promise<{ outcome: 
     MULTIWAN_PREVIOUS: p.previous ?? "",
     MULTIWAN_REASON: p.reason ?? "",
     MULTIWAN_SUMMARY: p.summary ?? "",
+    MULTIWAN_LEVEL: p.level ?? "",
+    MULTIWAN_USED_BYTES: p.usedBytes === undefined ? "" : String(p.usedBytes),
+    MULTIWAN_LIMIT_BYTES: p.limitBytes === undefined ? "" : String(p.limitBytes),
   };
   return new Promise((resolve) => {
     try {

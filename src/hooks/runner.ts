@@ -26,6 +26,7 @@ type Job = { kind: "script"; hook: ScriptHook; payload: HookPayload } | { kind: 
 /** hookEventOf maps a kernel event to the hook event it triggers, if any. */
 export function hookEventOf(ev: KernelEvent): HookEvent | undefined {
   if (ev.type === "plan.changed") return "plan";
+  if (ev.type === "wan.cap") return "cap";
   if (ev.type !== "wan.state") return undefined;
   const { from, to } = ev.data;
   if (to === "down" || to === "degraded") return to;
@@ -62,6 +63,10 @@ export class HookRunner {
   #payload(ev: KernelEvent, event: HookEvent): HookPayload {
     const base = { event, id: ev.id, at: new Date(ev.at).toISOString() };
     if (ev.type === "plan.changed") return { ...base, summary: ev.data.summary };
+    if (ev.type === "wan.cap") {
+      const c = ev.data;
+      return { ...base, wan: c.wan, device: this.#o.deviceOf?.(c.wan), level: c.level, usedBytes: c.usedBytes, limitBytes: c.limitBytes };
+    }
     if (ev.type !== "wan.state") return base;
     const d = ev.data;
     return { ...base, wan: d.wan, device: this.#o.deviceOf?.(d.wan), state: d.to, previous: d.from, reason: d.reason };

@@ -4,8 +4,8 @@
  */
 import * as v from "valibot";
 
-/** Hook events: a WAN came up, went down, degraded, recovered; the plan changed. */
-export const HOOK_EVENTS = ["up", "down", "degraded", "recovered", "plan"] as const;
+/** Hook events: a WAN came up, went down, degraded, recovered; the plan changed; a data cap warned, was reached or reset. */
+export const HOOK_EVENTS = ["up", "down", "degraded", "recovered", "plan", "cap"] as const;
 export type HookEvent = (typeof HOOK_EVENTS)[number];
 
 const name = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,40}$/, "1 to 40 letters, digits, _ . -"), v.title("Name"));
@@ -26,7 +26,10 @@ export const scriptHookSchema = v.strictObject({
     v.minLength(1),
     v.maxLength(64),
     v.title("Command"),
-    v.description("Program and arguments, no shell. MULTIWAN_EVENT, _WAN, _DEVICE, _STATE, _PREVIOUS, _REASON are set."),
+    v.description(
+      "Program and arguments, no shell. MULTIWAN_EVENT, _WAN, _DEVICE, _STATE, _PREVIOUS, _REASON are set; " +
+        "for cap: _LEVEL (warning, reached, reset), _USED_BYTES, _LIMIT_BYTES.",
+    ),
     v.metadata({ writeOnly: true }), // arguments often carry API keys: never served back
   ),
   timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(300_000), v.title("Timeout (ms)")), 10_000),

@@ -22,7 +22,12 @@ export interface PlannedWan {
   readonly inspection?: WanInspection;
   /** Mean RTT from the health judge, ms (modes may rank by it). */
   readonly latencyMs?: number;
+  /** Over its data cap: used only after every other usable WAN, or never (until the period resets). */
+  readonly capped?: "last-resort" | "never";
 }
+
+/** Added to a capped WAN's priority (1..99) so that it ranks after every uncapped one. */
+export const CAPPED_PRIORITY_OFFSET = 1000;
 
 /** How a policy uses degraded WANs: like up ones, only when no up WAN of the same priority is left, or never. */
 export type DegradedUse = "like-up" | "fallback" | "never";
@@ -98,9 +103,9 @@ export function applyDegraded(wans: readonly ModeWan[], use: DegradedUse = "like
 function modeWanOf(w: PlannedWan, priority = w.priority, weight = w.weight): ModeWan {
   return {
     name: w.name,
-    priority,
+    priority: w.capped === "last-resort" ? CAPPED_PRIORITY_OFFSET + priority : priority,
     weight,
-    state: w.state,
+    state: w.capped === "never" ? "down" : w.state,
     metered: w.metered,
     ...(w.latencyMs === undefined ? {} : { latencyMs: w.latencyMs }),
   };

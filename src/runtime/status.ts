@@ -7,6 +7,7 @@ import type { RoutingPlan } from "../plan.ts";
 import type { FlowStats } from "../platform.ts";
 import type { StatusSnapshot, WanStatus } from "../status.ts";
 import type { Generation } from "./generation.ts";
+import { probeBytesPerMonth, type UsageStatus } from "./usage.ts";
 
 export interface StatusInputs {
   readonly gen?: Generation;
@@ -19,6 +20,8 @@ export interface StatusInputs {
   readonly appliedAt?: number;
   readonly failovers: number;
   readonly uptimeMs: number;
+  /** Data cap counts of capped WANs. */
+  readonly usage?: (wan: string) => UsageStatus | undefined;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -36,6 +39,7 @@ export function buildStatus(s: StatusInputs): StatusSnapshot {
     const flows = s.flows[name] ?? { flows: 0, bytes: 0 };
     const reason = !entry.enabled ? "disabled" : slot?.failed ? `plugin failed: ${slot.failed}` : view?.reason ?? "";
     const override = s.overrides.get(name);
+    const usage = s.usage?.(name);
     wans.push({
       name,
       type: entry.type,
@@ -65,6 +69,11 @@ export function buildStatus(s: StatusInputs): StatusSnapshot {
       bytes: flows.bytes,
       share: totalFlows === 0 ? 0 : flows.flows / totalFlows,
       carrying: carrying.has(name),
+      ...(usage ? { usage } : {}),
+      probeBytesPerMonth: probeBytesPerMonth(entry.tracker, {
+        metered: entry.metered,
+        meteredIdleIntervalMs: entry.health.meteredIdleIntervalMs,
+      }),
     });
   }
   return {

@@ -48,7 +48,7 @@ export function eventRoutes(d: Deps, streams: EventStreams): Route[] {
     path: "/api/v1/events",
     access: "read",
     tag: "events",
-    summary: "Server-Sent Events: wan.state, plan.changed, config.changed, plugin.error",
+    summary: "Server-Sent Events: wan.state, plan.changed, config.changed, plugin.error, wan.cap",
     description: "Each event's id increases by one. Reconnect with Last-Event-ID (or ?lastEventId=) to resume; " +
       "a `reset` event means some were dropped: refetch /status. A `ready` event follows the replay.",
     headers: [{ name: "Last-Event-ID", description: "Resume after this event id", schema: { type: "string" } }],
