@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Dataplane, RoutingSettings } from "../../src/platform.ts";
 import { type Carrier, diffPlans, EMPTY_PLAN, type LastResort, type PlanUplink, type RoutingPlan } from "../../src/plan.ts";
+import { type PolicyHarness, registerPolicyCases } from "./policy.case.ts";
 
 /** A long-lived flow opened from the LAN side. */
 export interface LongFlow {
@@ -15,7 +16,8 @@ export interface LongFlow {
   close(): Promise<void>;
 }
 
-export interface DataplaneHarness {
+/** A harness may offer the policy endpoints (sources, destinations) of {@link PolicyHarness}. */
+export interface DataplaneHarness extends Partial<PolicyHarness> {
   readonly dataplane: Dataplane;
   readonly settings: RoutingSettings;
   /** At least 3 ready uplinks. */
@@ -172,5 +174,7 @@ export function runDataplaneContract(name: string, makeHarness: () => Promise<Da
       const name = await h.connect();
       assert.ok(h.uplinks.some((u) => u.name === name));
     });
+
+    registerPolicyCases(() => h, (carriers) => makePlan(h, carriers), apply);
   });
 }

@@ -40,6 +40,22 @@ runDataplaneContract("sim", () => {
       });
     },
     snapshot: () => Promise.resolve(`${dp.ops.length}`),
+    sources: ["198.18.100.2", "198.18.100.3", "198.18.100.4"],
+    destinations: [{ host: "198.19.0.1", port: 80 }, { host: "198.19.0.2", port: 8080 }],
+    connectWith(e) {
+      const r = dp.connect({ src: e.src ?? "198.18.100.2", dst: e.host ?? "198.19.0.1", proto: "tcp", dport: e.port ?? 80 });
+      if (!r.ok) return Promise.reject(new Error(`connection failed: ${r.error}`));
+      dp.end(r.flow.id);
+      return Promise.resolve(r.flow.uplink);
+    },
+    openLongWith(e) {
+      const r = dp.connect({ src: e.src ?? "198.18.100.2", dst: e.host ?? "198.19.0.1", proto: "tcp", dport: e.port ?? 80 });
+      if (!r.ok) return Promise.reject(new Error(`connection failed: ${r.error}`));
+      return Promise.resolve({
+        uplink: () => Promise.resolve(dp.flow(r.flow.id)?.uplink),
+        close: () => Promise.resolve(dp.end(r.flow.id)),
+      });
+    },
     dispose: () => dp.close({ cleanup: true }),
   };
   return Promise.resolve(harness);

@@ -6,6 +6,7 @@
  */
 import type { PlanDiff, RoutingPlan } from "../../plan.ts";
 import { EMPTY_PLAN } from "../../plan.ts";
+import { choosePolicy, type Connection, StickyTable, weightedPick } from "../../policy/select.ts";
 import type { Dataplane, FlowStats, RoutingSettings } from "../../platform.ts";
 import type { SimWorld } from "./world.ts";
 
@@ -18,7 +19,7 @@ export interface SimFlow {
 /** What happened to a new connection. */
 export type OpenResult =
   | { readonly ok: true; readonly flow: SimFlow }
-  | { readonly ok: false; readonly error: "unreachable" | "blackhole" | "no-route" };
+  | { readonly ok: false; readonly error: "unreachable" | "blackhole" | "no-route" | "blocked" };
 
 export class SimDataplane implements Dataplane {
   readonly #world: SimWorld;
@@ -27,6 +28,8 @@ export class SimDataplane implements Dataplane {
   #settings?: RoutingSettings;
   #flows = new Map<number, SimFlow>();
   #nextId = 1;
+  /** Sticky clients per policy (what the nft sets with timeouts hold on Linux). */
+  readonly #sticky = new StickyTable();
   /** Operations that changed state, for tests. */
   readonly ops: string[] = [];
 
@@ -51,6 +54,7 @@ export class SimDataplane implements Dataplane {
   apply(plan: RoutingPlan, _diff: PlanDiff): Promise<void> {
     const same = JSON.stringify({ ...this.#plan, flush: [] }) === JSON.stringify({ ...plan, flush: [] });
     this.#plan = plan;
+    this.#sticky.prune(plan); // a sticky uplink that stops carrying for its policy is forgotten at once
     if (!same) this.ops.push(`apply ${plan.carriers.map((c) => `${c.wan}:${c.weight}`).join(",") || plan.lastResort}`);
     return Promise.resolve();
   }
@@ -82,6 +86,7 @@ export class SimDataplane implements Dataplane {
     if (opts.cleanup) {
       this.#plan = EMPTY_PLAN;
       this.#flows.clear();
+      this.#sticky.clear();
     }
     this.ops.push(opts.cleanup ? "close cleanup" : "close keep");
     return Promise.resolve();
@@ -108,6 +113,41 @@ export class SimDataplane implements Dataplane {
       return { ok: false, error: this.#plan.lastResort };
     }
     const flow = { id: this.#nextId++, uplink: uplink!, bytes: 0 };
+    this.#flows.set(flow.id, flow);
+    return { ok: true, flow };
+  }
+
+  /**
+   * Opens a new connection described by `c`, as the Linux ruleset would route it: the first
+   * matching rule's policy (main table, block, or a named policy; else the default), a
+   * sticky client's uplink while it still carries for the policy, else the policy's weights.
+   */
+  connect(c: Connection = {}): OpenResult {
+    const family = c.family ?? "ipv4";
+    const chosen = choosePolicy(this.#plan, c);
+    if (chosen.special === "block") return { ok: false, error: "blocked" };
+    let uplink: string | undefined;
+    const viaMain = () =>
+      Object.values(this.#plan.uplinks)
+        .filter((u) => u.ready && (u.families ?? ["ipv4"]).includes(family))
+        .sort((a, b) => a.index - b.index)[0]?.name;
+    if (chosen.special === "main") {
+      uplink = viaMain();
+      if (!uplink) return { ok: false, error: "no-route" };
+    } else if (chosen.carriers.length > 0) {
+      const now = this.#world.clock.now();
+      const key = chosen.sticky && StickyTable.keyOf(chosen.policy, chosen.sticky, c);
+      uplink = key ? this.#sticky.get(key, chosen.carriers, now) : undefined;
+      uplink ??= weightedPick(chosen.carriers, this.#random);
+      if (key && uplink && chosen.sticky) this.#sticky.set(key, uplink, chosen.sticky.timeoutS, now);
+    } else if (chosen.lastResort === "main") {
+      uplink = viaMain();
+      if (!uplink) return { ok: false, error: "no-route" };
+    } else {
+      return { ok: false, error: chosen.lastResort };
+    }
+    if (!uplink) return { ok: false, error: "no-route" };
+    const flow = { id: this.#nextId++, uplink, family, bytes: 0 } as SimFlow;
     this.#flows.set(flow.id, flow);
     return { ok: true, flow };
   }
