@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { type Carrier, diffPlans, EMPTY_PLAN, type PlanUplink, type RoutingPlan } from "../../src/plan.ts";
 import type { EchoResult } from "../../src/platform.ts";
 import { LinuxDataplane } from "../../src/platform/linux/dataplane.ts";
-import { LinuxLinks } from "../../src/platform/linux/links.ts";
+import { LinuxLinks, parseSnmp6 } from "../../src/platform/linux/links.ts";
 import { LinuxProbes } from "../../src/platform/linux/probes.ts";
 import { createRunner, hostOf } from "../../src/platform/linux/run.ts";
 import { FlowDriver } from "./flow-driver.ts";
@@ -24,6 +24,14 @@ import {
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const missing = await missingPrerequisite();
 if (missing) console.warn(`\n*** skipped: needs root and nft, ip, conntrack (${missing}) ***\n`);
+
+describe("IPv6 device counters (/proc/net/dev_snmp6)", () => {
+  it("parses a device's IPv6 packets and bytes, and refuses other text", () => {
+    const text = "ifIndex\t3\nIp6InReceives   \t12\nIp6InOctets\t3400\nIp6OutRequests\t7\nIp6OutOctets\t900\n";
+    assert.deepEqual(parseSnmp6(text), { rxPackets: 12, txPackets: 7, rxBytes: 3400, txBytes: 900 });
+    assert.equal(parseSnmp6("Inter-|   Receive\n lo: 1 2 3"), undefined);
+  });
+});
 
 /** A dual-stack plan uplink; NAT66 towards the ISPs that masquerade, none where the prefix is routed. */
 function dual(u: TestUplink, extra: Partial<PlanUplink> = {}): PlanUplink {
@@ -192,6 +200,27 @@ describe("IPv6 dual stack (linux dataplane, netns)", { skip: missing ? `needs ro
     } finally {
       links.close();
     }
+  });
+
+  it("links inside the router namespace (sysfs path) count the device's IPv6 traffic apart", async () => {
+    await apply(plan([w("ethernet")], [w("ethernet")]));
+    const mod = (f: string) => JSON.stringify(fileURLToPath(new URL(f, import.meta.url)));
+    const code = `const { LinuxLinks } = await import(${mod("../../src/platform/linux/links.ts")});
+      const { createRunner } = await import(${mod("../../src/platform/linux/run.ts")});
+      const l = new LinuxLinks(createRunner()); const a = await l.get("eth1");
+      const b = await new Promise((r) => setTimeout(() => r(l.get("eth1")), 400)); l.close();
+      console.log(JSON.stringify([a, b]));`;
+    const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+    const argv = isDeno ? [process.execPath, "eval", code] : [process.execPath, "--import", "tsx", "--input-type=module", "-e", code];
+    const ready = bed.exec(bed.router, argv);
+    await new Promise((r) => setTimeout(r, isDeno ? 300 : 900)); // the first read happened
+    for (let i = 0; i < 5; i++) assert.equal(await connect(SERVER6), "ethernet");
+    type L = { address6?: string; gateway6?: string; rxPackets: number; ipv6?: { rxPackets: number; txPackets: number } };
+    const [first, second] = JSON.parse((await ready).trim().split("\n").pop() ?? "[]") as L[];
+    assert.equal(first.address6, bed.uplinks[0].address6);
+    assert.equal(first.gateway6, "fe80::1");
+    assert.ok(first.ipv6 && second.ipv6, JSON.stringify(first));
+    assert.ok(second.ipv6.rxPackets >= first.ipv6.rxPackets && second.ipv6.rxPackets <= second.rxPackets);
   });
 
   it("close({cleanup}) leaves no ip -6 rule, route or table behind", async () => {

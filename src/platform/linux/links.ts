@@ -139,7 +139,12 @@ export class LinuxLinks implements Links {
     }
     base ??= await this.#viaIpAll(dev);
     if (!base.present) return base;
-    return { ...base, ...(await this.#l3(dev)) };
+    const l3 = await this.#l3(dev);
+    // IPv6-only counters of devices with a global IPv6 address: one small /proc read, no fork
+    // (sysfs path only; in a test namespace or without the read permission they stay unknown).
+    const ipv6 = this.#sysfs && l3.address6 ? snmp6(dev) : undefined;
+    const info: LinkInfo & { ipv6?: Counters } = { ...base, ...l3, ...(ipv6 ? { ipv6 } : {}) };
+    return info;
   }
 
   #viaSys(dev: string): LinkInfo {
@@ -308,6 +313,28 @@ export class LinuxLinks implements Links {
 }
 
 type Counters = { rxBytes: number; rxPackets: number; txBytes: number; txPackets: number };
+
+/** parseSnmp6 reads /proc/net/dev_snmp6/<dev>: the device's IPv6 packets and bytes in and out. */
+export function parseSnmp6(text: string): Counters | undefined {
+  const v = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const [k, n] = line.trim().split(/\s+/);
+    if (k && n !== undefined && Number.isFinite(Number(n))) v.set(k, Number(n));
+  }
+  if (!v.has("Ip6InReceives")) return undefined;
+  return {
+    rxPackets: v.get("Ip6InReceives") ?? 0, txPackets: v.get("Ip6OutRequests") ?? 0,
+    rxBytes: v.get("Ip6InOctets") ?? 0, txBytes: v.get("Ip6OutOctets") ?? 0,
+  };
+}
+
+function snmp6(dev: string): Counters | undefined {
+  try {
+    return parseSnmp6(readFileSync(`/proc/net/dev_snmp6/${dev}`, "utf8"));
+  } catch {
+    return undefined; // IPv6 disabled on the device, or not readable: unknown
+  }
+}
 
 /** parseProcNetDev reads /proc/net/dev: per device, receive bytes, packets … then transmit bytes, packets …. */
 export function parseProcNetDev(text: string): Map<string, Counters> {
