@@ -3,6 +3,7 @@
  *   {"id":1,"op":"connect","host":"198.19.0.1","port":80,"timeoutMs":1500}  → a new connection, one GET
  *   {"id":2,"op":"open","flow":"f1",…} → a kept-alive connection; {"op":"ask","flow":"f1"} → one GET on it
  *   {"id":3,"op":"close","flow":"f1"}
+ * `connect` and `open` take an optional "local" source address (one of the namespace's own).
  * Each answer is one JSON line {"id":…,"ok":true,"source":"198.19.1.1"} or {"id":…,"ok":false,"error":…}.
  * @module
  */
@@ -16,6 +17,7 @@ interface Cmd {
   port?: number;
   flow?: string;
   timeoutMs?: number;
+  local?: string;
 }
 
 const flows = new Map<string, { sock: Socket; buf: string; dead?: string; wait?: (e?: string) => void }>();
@@ -24,9 +26,9 @@ function reply(obj: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify(obj) + "\n");
 }
 
-function open(host: string, port: number, timeoutMs: number): Promise<Socket> {
+function open(host: string, port: number, timeoutMs: number, local?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = connect({ host, port });
+    const sock = connect({ host, port, ...(local ? { localAddress: local } : {}) });
     const t = setTimeout(() => {
       sock.destroy();
       reject(new Error("connect timeout"));
@@ -82,12 +84,12 @@ async function handle(c: Cmd): Promise<void> {
   const timeoutMs = c.timeoutMs ?? 1500;
   try {
     if (c.op === "connect") {
-      const f = track(await open(c.host ?? "", c.port ?? 80, timeoutMs));
+      const f = track(await open(c.host ?? "", c.port ?? 80, timeoutMs, c.local));
       const source = await ask(f, timeoutMs).finally(() => f.sock.destroy());
       return reply({ id: c.id, ok: true, source });
     }
     if (c.op === "open") {
-      const f = track(await open(c.host ?? "", c.port ?? 80, timeoutMs));
+      const f = track(await open(c.host ?? "", c.port ?? 80, timeoutMs, c.local));
       flows.set(c.flow ?? "", f);
       return reply({ id: c.id, ok: true, source: await ask(f, timeoutMs) });
     }

@@ -20,6 +20,7 @@
 import type { RoutingSettings } from "../../platform.ts";
 import type { PlanUplink, RoutingPlan } from "../../plan.ts";
 import { hex, markOf, markSpace, type MarkSpace } from "./marks.ts";
+import { policySkeleton, renderPolicies } from "./nft-policy.ts";
 import { checkCidr, checkCidr6, checkDevice, checkIPv4, checkIPv6, hostOf, isV6 } from "./run.ts";
 
 export const TABLE = "multiwan";
@@ -50,7 +51,7 @@ export interface RenderOptions {
  * uplinks' indexes and names. The rest of the declarations is the same for every plan.
  */
 export function skeletonOf(plan: RoutingPlan): string {
-  return sortedUplinks(plan).map((u) => `${u.index}:${u.name}`).join(",");
+  return sortedUplinks(plan).map((u) => `${u.index}:${u.name}`).join(",") + `|${policySkeleton(plan)}`;
 }
 
 /** Uplinks of the plan sorted by index (stable output). */
@@ -79,18 +80,6 @@ export function weightRanges(plan: RoutingPlan, carriers: RoutingPlan["carriers"
   return { total, ranges };
 }
 
-function balance(plan: RoutingPlan, space: MarkSpace, carriers: RoutingPlan["carriers"] = plan.carriers): string[] {
-  const { total, ranges } = weightRanges(plan, carriers);
-  if (ranges.length === 1) return [`ct state new goto mark_${ranges[0][2].index}`];
-  if (ranges.length > 1) {
-    const items = ranges.map(([lo, hi, up]) => `${lo === hi ? lo : `${lo}-${hi}`} : goto mark_${up.index}`);
-    return [`ct state new numgen random mod ${total} vmap { ${items.join(", ")} }`];
-  }
-  if (plan.lastResort === "unreachable") return [`ct state new ${setMark("meta", space, space.unreachable)} ${comment("last resort: unreachable")}`];
-  if (plan.lastResort === "blackhole") return [`ct state new ${setMark("meta", space, space.blackhole)} ${comment("last resort: blackhole")}`];
-  return [];
-}
-
 /** renderRuleset returns the nft batch text for `plan`. */
 export function renderRuleset(plan: RoutingPlan, settings: RoutingSettings, opts: RenderOptions = {}): string {
   const space = markSpace(settings.markMask);
@@ -100,10 +89,13 @@ export function renderRuleset(plan: RoutingPlan, settings: RoutingSettings, opts
   const v6 = plan.carriers6 !== undefined;
   const out: string[] = [];
   const o = (line: string) => out.push(line);
+  // Rules, named policies and sticky sessions (see nft-policy.ts).
+  const pol = renderPolicies(plan, space);
   if (opts.inPlace) {
     o(`flush table inet ${TABLE}`);
     o(`flush set inet ${TABLE} bypass4`);
     o(`flush set inet ${TABLE} bypass6`);
+    for (const f of pol.flushes) o(f);
   } else {
     o(`table inet ${TABLE} {}`);
     o(`delete table inet ${TABLE}`);
@@ -123,18 +115,14 @@ export function renderRuleset(plan: RoutingPlan, settings: RoutingSettings, opts
   }
   o(`  chain mark_bypass { ${setMark("meta", space, space.bypass)}; ${setMark("ct", space, space.bypass)}; }`);
   o(`  chain restore_bypass { ${setMark("meta", space, space.bypass)}; }`);
+  for (const d of pol.decls) o(d);
   const head = [
     v6 ? undefined : `meta nfproto != ipv4 return`,
     `meta mark & ${hex(space.mask)} != 0 return`,
     `ct mark & ${hex(space.mask)} vmap { ${restore.join(", ")} }`,
   ].filter((l): l is string => l !== undefined);
-  // With IPv6 policy routing each family gets its own weighted choice (and last resort).
-  const policy = v6
-    ? [
-      ...balance(plan, space).map((l) => `meta nfproto ipv4 ${l}`),
-      ...balance(plan, space, plan.carriers6).map((l) => `meta nfproto ipv6 ${l}`),
-    ]
-    : balance(plan, space);
+  // The default policy; with IPv6 policy routing each family gets its own weighted choice (and last resort).
+  const policy = pol.defaultLines;
   const bypassLines = [`ip daddr @bypass4 goto mark_bypass`, ...(v6 ? [`ip6 daddr @bypass6 goto mark_bypass`] : [])];
 
   o(`  chain prerouting {`);
@@ -142,6 +130,7 @@ export function renderRuleset(plan: RoutingPlan, settings: RoutingSettings, opts
   for (const l of head) o(`    ${l}`);
   for (const up of uplinks) o(`    iifname "${up.device}" goto mark_${up.index}`);
   for (const l of bypassLines) o(`    ${l}`);
+  for (const l of pol.preroutingRules) o(`    ${l}`);
   for (const l of policy) o(`    ${l}`);
   o(`  }`);
 
@@ -155,6 +144,7 @@ export function renderRuleset(plan: RoutingPlan, settings: RoutingSettings, opts
   if (pins.length > 0) o(`    meta l4proto { tcp, udp } th sport ${PROBE_PORTS[0]}-${PROBE_PORTS[1]} ip saddr vmap { ${pins.join(", ")} }`);
   const pins6 = v6 ? uplinks.filter((u) => u.ready && u.address6).map((u) => `${checkIPv6(hostOf(u.address6 ?? ""))} : goto mark_${u.index}`) : [];
   if (pins6.length > 0) o(`    meta l4proto { tcp, udp } th sport ${PROBE_PORTS[0]}-${PROBE_PORTS[1]} ip6 saddr vmap { ${pins6.join(", ")} }`);
+  for (const l of pol.outputRules) o(`    ${l}`);
   for (const l of policy) o(`    ${l}`);
   o(`  }`);
 

@@ -1,0 +1,91 @@
+/** The policy part of the nftables rendering (pure; no root needed). */
+import { strict as assert } from "node:assert";
+import { describe, it } from "node:test";
+import type { RoutingPlan } from "../../src/plan.ts";
+import { renderRuleset, skeletonOf } from "../../src/platform/linux/nft.ts";
+import { matchExpr } from "../../src/platform/linux/nft-policy.ts";
+
+const settings = { markMask: 0x3f00, rulePriority: 1000, tableBase: 200, bypass: [] };
+const up = (name: string, device: string, index: number) =>
+  ({ name, device, index, gateway: `198.18.${index}.1`, address: `198.18.${index}.2`, nat: true, ready: true });
+const base: RoutingPlan = {
+  uplinks: { ethernet: up("ethernet", "eth1", 1), repeater: up("repeater", "wlan0", 2), cellular: up("cellular", "wwan0", 4) },
+  carriers: [{ wan: "ethernet", weight: 1 }],
+  lastResort: "unreachable",
+  flush: [],
+  summary: "",
+};
+const set = (name: string) => (s: string) => s.includes(name);
+
+describe("nft rendering of policies", () => {
+  it("renders rule matches with ip or ip6 selectors by family, ports as sets and ranges", () => {
+    const user = (s: string, f: string) => `user_${s}_${f === "ipv6" ? 6 : 4}`;
+    assert.deepEqual(matchExpr({ proto: "udp", dport: [[5060, 5060], [10000, 20000]] }, user), ["meta l4proto udp th dport { 5060, 10000-20000 }"]);
+    assert.deepEqual(matchExpr({ src: ["198.18.100.3"] }, user), ["meta nfproto ipv4 ip saddr 198.18.100.3/32"]);
+    assert.deepEqual(matchExpr({ dst: ["2001:2::/48", "2001:2:1::/64"], iif: "lan0" }, user),
+      ['iifname "lan0" meta nfproto ipv6 ip6 daddr { 2001:2::/48, 2001:2:1::/64 }']);
+    assert.deepEqual(matchExpr({ dport: [[443, 443]] }, user), ["meta l4proto { tcp, udp } th dport 443"]);
+    assert.deepEqual(matchExpr({ dstSet: "streaming" }, user), [
+      "meta nfproto ipv4 ip daddr @user_streaming_4",
+      "meta nfproto ipv6 ip6 daddr @user_streaming_6",
+    ]);
+    assert.throws(() => matchExpr({ src: ['198.18.0.1"; flush ruleset'] }, user));
+    assert.throws(() => matchExpr({ dport: [[20000, 10000]] }, user));
+  });
+
+  it("sends matching traffic to its policy chain, main to the bypass mark, block to drop, in rule order", () => {
+    const text = renderRuleset({
+      ...base,
+      policies: { kids: { name: "kids", carriers: [{ wan: "repeater", weight: 1 }], lastResort: "blackhole", summary: "" } },
+      rules: [
+        { name: "kids", match: { src: ["198.18.100.3"] }, policy: "kids" },
+        { name: "lan", match: { dst: ["198.18.100.0/24"] }, policy: "main" },
+        { name: "bad", match: { dst: ["198.19.9.0/24"], iif: "lan0" }, policy: "block" },
+      ],
+    }, settings);
+    const pre = text.slice(text.indexOf("chain prerouting"), text.indexOf("chain output"));
+    const out = text.slice(text.indexOf("chain output"), text.indexOf("chain postrouting"));
+    const lines = pre.split("\n").map((l) => l.trim());
+    const iKids = lines.findIndex(set("goto pol_p1")), iLan = lines.findIndex(set("rule lan")), iBad = lines.findIndex(set("rule bad"));
+    const iDefault = lines.findIndex(set("ct state new goto mark_1"));
+    assert.ok(iKids > 0 && iKids < iLan && iLan < iBad && iBad < iDefault, pre);
+    assert.match(lines[iLan], /goto mark_bypass/);
+    assert.match(lines[iBad], /drop/);
+    assert.match(text, /chain pol_p1 \{ comment "policy kids"; ct state new goto mark_2; \}/);
+    assert.ok(out.includes("rule kids") && !out.includes("rule bad"), "rules with an iif match do not apply to the router's own traffic");
+  });
+
+  it("a policy without carriers ends in its own last resort", () => {
+    const text = renderRuleset({
+      ...base,
+      policies: { kids: { name: "kids", carriers: [], lastResort: "blackhole", summary: "" } },
+      rules: [{ name: "kids", match: { src: ["198.18.100.3"] }, policy: "kids" }],
+    }, settings);
+    assert.match(text, /chain pol_p1 \{ comment "policy kids"; ct state new meta mark set meta mark & 0xffffc0ff \| 0x00003d00/);
+  });
+
+  it("sticky: a timeout set per carrier looked up before the weighted choice, which goes through update chains", () => {
+    const plan: RoutingPlan = { ...base, carriers: [{ wan: "ethernet", weight: 1 }, { wan: "repeater", weight: 1 }], sticky: { by: "src", timeoutS: 600 } };
+    const text = renderRuleset(plan, settings);
+    assert.match(text, /set sticky_d_1_4 \{ type ipv4_addr; flags dynamic,timeout; timeout 600s; \}/);
+    assert.match(text, /chain pick_d_2_4 \{ update @sticky_d_2_4 \{ ip saddr \}; goto mark_2; \}/);
+    assert.match(text, /ct state new ip saddr @sticky_d_1_4 goto pick_d_1_4\n\s+ct state new ip saddr @sticky_d_2_4 goto pick_d_2_4\n\s+ct state new numgen random mod 2 vmap \{ 0 : goto pick_d_1_4, 1 : goto pick_d_2_4 \}/);
+    const pair = renderRuleset({ ...plan, sticky: { by: "src-dst", timeoutS: 60 } }, settings);
+    assert.match(pair, /type ipv4_addr \. ipv4_addr; flags dynamic,timeout; timeout 60s;/);
+    assert.match(pair, /update @sticky_d_1_4 \{ ip saddr \. ip daddr \}/);
+  });
+
+  it("an in-place update flushes the sticky sets of uplinks that stopped carrying, and only those", () => {
+    const plan: RoutingPlan = { ...base, carriers: [{ wan: "repeater", weight: 1 }], sticky: { by: "src", timeoutS: 600 } };
+    const text = renderRuleset(plan, settings, { inPlace: true });
+    const flushed = [...text.matchAll(/^flush set inet multiwan (sticky_\S+)$/gm)].map((m) => m[1]);
+    assert.deepEqual(flushed, ["sticky_d_1_4", "sticky_d_4_4"]);
+    assert.equal(skeletonOf(plan), skeletonOf({ ...plan, carriers: [{ wan: "ethernet", weight: 1 }] }), "carriers do not change the skeleton");
+    assert.notEqual(skeletonOf(plan), skeletonOf({ ...plan, sticky: { by: "src", timeoutS: 60 } }), "a new timeout re-creates the sets");
+  });
+
+  it("plans without policies render as before (no policy objects)", () => {
+    const text = renderRuleset(base, settings);
+    assert.doesNotMatch(text, /pol_|sticky_|pick_|user_/);
+  });
+});
