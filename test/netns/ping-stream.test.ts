@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { EventEmitter } from "node:events";
 import type { ChildProcess } from "node:child_process";
-import { EchoJudge, GRACE_MS, type JudgeClock, lateSendSlackMs, parsePingLine, PingStream } from "../../src/platform/linux/probes.ts";
+import { EchoJudge, GRACE_MS, type JudgeClock, lateSendSlackMs, parsePingLine, PingStream, START_GRACE_MS } from "../../src/platform/linux/probes.ts";
 import type { Runner } from "../../src/platform/linux/run.ts";
 import type { EchoResult } from "../../src/platform.ts";
 
@@ -235,6 +235,21 @@ describe("EchoJudge", () => {
     at(1250, reply(5, 1));
     at(1310, reply(12, 1));
     assert.deepEqual(out.map((r) => r.ok), [true, false, true]);
+  });
+
+  it("a ping slow to start (header 600 ms after the spawn on a busy machine) loses nothing; one that never prints does", () => {
+    const { out, at, clock } = judged(100, 250);
+    clock.advance(599);
+    assert.equal(out.length, 0, "no loss before ping printed anything");
+    at(600, "PING x");
+    at(601, reply(1, 1));
+    at(701, reply(2, 1));
+    assert.deepEqual(out.map((r) => r.ok), [true, true]);
+    const silent = judged(100, 250);
+    silent.clock.advance(START_GRACE_MS - 1);
+    assert.equal(silent.out.length, 0);
+    silent.clock.advance(START_GRACE_MS + 1000);
+    assert.ok(silent.out.some((r) => !r.ok && r.error === "timeout"), "a ping that prints nothing at all is reported");
   });
 
   it("stop() cancels everything", () => {

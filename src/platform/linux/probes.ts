@@ -70,6 +70,8 @@ export const STALL_MS = 2000;
 export const LATE_TIMER_MS = 100;
 /** How long a starved ping gets to print a reply that came in time. */
 export const GRACE_MS = 250;
+/** How long a ping that printed nothing yet counts as starting, not as losing echoes. */
+export const START_GRACE_MS = 3000;
 
 /** lateSendSlackMs: how long after its predicted time an echo may still be sent. */
 export function lateSendSlackMs(intervalMs: number): number {
@@ -100,6 +102,9 @@ export class EchoJudge {
   #stopped = false;
   #stalls = 0;
   #grace = false;
+  /** ping printed something: it runs (a busy machine may take long to start it). */
+  #alive = false;
+  #createdAt: number;
 
   constructor(clock: JudgeClock, o: { target: string; intervalMs: number; timeoutMs: number }, onResult: (r: EchoResult) => void) {
     this.#clock = clock;
@@ -108,6 +113,7 @@ export class EchoJudge {
     this.#timeoutMs = o.timeoutMs;
     this.#onResult = onResult;
     this.#anchorAt = clock.now();
+    this.#createdAt = this.#anchorAt;
     this.#schedule();
   }
 
@@ -134,6 +140,7 @@ export class EchoJudge {
   line(text: string): void {
     const p = parsePingLine(text);
     if (!p || this.#stopped) return;
+    this.#alive = true;
     const now = this.#clock.now();
     if (p.kind === "start") {
       // The header is printed right before seq 1 is sent: a better anchor than the spawn time.
@@ -208,6 +215,12 @@ export class EchoJudge {
       this.#stalls++;
       this.#next = Math.max(this.#next, Math.floor((now - this.#anchorAt) / this.#intervalMs) + this.#anchorSeq + 1);
       this.#anchor(this.#next, now);
+      return;
+    }
+    if (!this.#alive && now - this.#createdAt < START_GRACE_MS) {
+      // ping has not printed its header yet: it is still starting (a fork on a busy machine),
+      // and echoes it has not sent cannot be lost.
+      this.#timer = this.#clock.setTimeout(() => this.#fire(), GRACE_MS);
       return;
     }
     const late = now - this.deadline(this.#next);
