@@ -7,40 +7,23 @@
  * alone, the countdown ends, the daemon puts api.listen back and the page reads it again.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { axe, Daemon, launchBrowser, login, missingChromium, openPage, shot, until, type Watched } from "./rig.ts";
-
-const missing = await missingChromium();
-if (missing) console.warn(`\n*** skipped: ${missing} ***\n`);
-const skip = missing ? `skipped: ${missing}` : undefined;
+import { test } from "node:test";
+import type { Page } from "playwright-core";
+import { axe, Daemon, shot, suite, until, type Watched } from "./rig.ts";
 
 let daemon: Daemon;
-let browser: Browser;
-let closeBrowser: () => Promise<void>;
 let main: Watched;
 let self: string;
+const { skip } = await suite({ followListen: true, confirmS: 10 }, (s) => {
+  ({ daemon, main } = s);
+  self = new URL(daemon.base).host;
+});
 
 interface Revision {
   revision: number;
   author: string;
   summary: string;
 }
-
-before(async () => {
-  if (missing) return;
-  daemon = await Daemon.start({ followListen: true, confirmS: 10 });
-  self = new URL(daemon.base).host;
-  ({ browser, close: closeBrowser } = await launchBrowser());
-  main = await openPage(browser);
-  await login(main.page, daemon.base);
-});
-
-after(async () => {
-  if (missing) return;
-  await closeBrowser?.();
-  await daemon?.close();
-});
 
 const revisions = async () => (await daemon.api<{ revisions: Revision[] }>("GET", "/config/revisions")).data.revisions;
 const config = async () => (await daemon.api<{ api?: { listen?: string[] }; wans: Record<string, { priority?: number }> }>("GET", "/config")).data;

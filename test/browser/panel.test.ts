@@ -380,6 +380,14 @@ test("11. axe-core: no serious or critical violation on any page, light and dark
     await page.goto(`${daemon.base}/#/tokens`);
     await page.locator("#token-name").waitFor();
     await check("tokens");
+    await page.goto(`${daemon.base}/#/revisions`);
+    await page.locator("li.rev").first().waitFor();
+    const older = page.locator("li.rev button", { hasText: "Changes since" }).first();
+    if (await older.count()) {
+      await older.click();
+      await page.locator("table.diff").waitFor();
+    }
+    await check("revisions (with a diff)");
     await ctx.close();
   }
   assert.deepEqual(found, []);

@@ -11,8 +11,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, BrowserType, Page } from "playwright-core";
+import type { Browser, BrowserContext, BrowserType, Locator, Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const PASSWORD = "browser-test-pass-1";
@@ -233,6 +234,46 @@ export async function axe(page: Page): Promise<{ id: string; impact: string; hel
 export async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+}
+
+/** What a browser test file shares: why it skips (if it does), the daemon, the browser, a logged-in page. */
+export interface Suite {
+  readonly skip: string | undefined;
+  daemon: Daemon;
+  browser: Browser;
+  main: Watched;
+}
+
+/**
+ * suite sets up a browser test file: says loudly when Chromium is missing (the tests skip),
+ * else starts the daemon (with `opts`) and the browser before the tests, logs a page in,
+ * calls `ready`, and stops both after them.
+ */
+export async function suite(opts: Parameters<typeof Daemon.start>[0], ready: (s: Suite) => void): Promise<Suite> {
+  const missing = await missingChromium();
+  if (missing) console.warn(`\n*** skipped: ${missing} ***\n`);
+  const s = { skip: missing ? `skipped: ${missing}` : undefined } as Suite;
+  let close: (() => Promise<void>) | undefined;
+  before(async () => {
+    if (missing) return;
+    s.daemon = await Daemon.start(opts);
+    ({ browser: s.browser, close } = await launchBrowser());
+    s.main = await openPage(s.browser);
+    await login(s.main.page, s.daemon.base);
+    ready(s);
+  });
+  after(async () => {
+    if (missing) return;
+    await close?.();
+    await s.daemon?.close();
+  });
+  return s;
+}
+
+/** shotOf saves a screenshot of one element (a card) under test/artifacts/. */
+export async function shotOf(target: Locator, name: string): Promise<void> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await target.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 }
 
 /** until polls `fn` until it returns a truthy value or `ms` pass; returns the value or throws. */

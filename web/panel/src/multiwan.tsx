@@ -12,6 +12,7 @@ import { Chart } from "./charts.tsx";
 import { checkConfirm, onConfigReload, type WriteAnswer } from "./confirm.tsx";
 import { timelineText, useLive } from "./live.ts";
 import { Method } from "./method.tsx";
+import { documentSchema, PolicyCard } from "./policy-card.tsx";
 import { fieldId, type JsonSchema } from "./schema-form.tsx";
 import { SimCard } from "./sim-card.tsx";
 import type { Doc, PluginInfo } from "./types.ts";
@@ -56,6 +57,7 @@ export function MultiWanPage() {
   const live = useLive();
   const [plugins, setPlugins] = useState<PluginInfo[]>();
   const [entries, setEntries] = useState<Record<string, JsonSchema>>({});
+  const [docSchema, setDocSchema] = useState<JsonSchema>();
   const [saved, setSaved] = useState<Saved>();
   const [draft, setDraft] = useState<Doc>();
   const [issues, setIssues] = useState<Issue[]>([]);
@@ -75,7 +77,10 @@ export function MultiWanPage() {
   useEffect(() => {
     Promise.all([
       get<{ plugins: PluginInfo[] }>("/plugins").then(({ data }) => setPlugins(data.plugins)),
-      get<unknown>("/openapi.json").then(({ data }) => setEntries(entrySchemas(data))).catch(() => {}),
+      get<unknown>("/openapi.json").then(({ data }) => {
+        setEntries(entrySchemas(data));
+        setDocSchema(documentSchema(data));
+      }).catch(() => {}),
       loadConfig(),
     ]).catch((err) => setLoadError((err as Error).message));
   }, []);
@@ -253,6 +258,7 @@ export function MultiWanPage() {
           <SimCard status={status} changed={live.refresh} subscribe={live.onEvent} />
         </div>
       </div>
+      <PolicyCard schema={docSchema} draft={draft} issues={issues} onChange={setDraft} />
       <div class={`apply-bar${dirty || notice ? " show" : ""}`} role="region" aria-label="Apply changes">
         <p class={`notice ${notice?.kind ?? "info"}`} role={notice?.kind === "error" ? "alert" : "status"} data-testid="notice">
           {notice?.text ?? (dirty ? "You have changes that are not applied yet." : "")}

@@ -5,7 +5,11 @@
  *
  * What it reads from the schema: `type`, `title`, `description`, `default`, `enum`/`const`,
  * `minimum`/`maximum`, `minLength`/`maxLength`, `items` (arrays of strings or numbers are edited
- * one item per line), nested `properties`, `required`, `writeOnly` (a secret: password input,
+ * one item per line; arrays of objects as a list of forms with add, remove, move up/down),
+ * `additionalProperties` (a record: named entries, added by name and removed), `oneOf`/`anyOf`
+ * (objects told apart by a const key get a select of that key; "a value or a list of them" is
+ * one text area; other unions choose their kind first), nested `properties`, `required`,
+ * `propertyNames.pattern` (checked when an entry is added), `writeOnly` (a secret: password input,
  * the stored value is never shown), `examples` (placeholder), and the UI hints in `x-ui`
  * (documented for plugin authors in docs/ui-hints.md): `order`, `widget` ("password", "slider",
  * "textarea", "radio"), `advanced`, `unit`, `step`, `placeholder`.
@@ -36,6 +40,11 @@ export interface JsonSchema {
   readonly minItems?: number;
   readonly maxItems?: number;
   readonly properties?: Readonly<Record<string, JsonSchema>>;
+  readonly additionalProperties?: JsonSchema | boolean;
+  readonly propertyNames?: { readonly pattern?: string };
+  readonly pattern?: string;
+  readonly oneOf?: readonly JsonSchema[];
+  readonly anyOf?: readonly JsonSchema[];
   readonly required?: readonly string[];
   readonly writeOnly?: boolean;
   readonly examples?: readonly unknown[];
@@ -67,10 +76,96 @@ export function orderedKeys(schema: JsonSchema): string[] {
   return [...first, ...keys.filter((k) => !first.includes(k))];
 }
 
+/** variantsOf lists a union's variants (`oneOf`/`anyOf`; nested unions flattened), or undefined. */
+export function variantsOf(s: JsonSchema): JsonSchema[] | undefined {
+  const list = s.oneOf ?? s.anyOf;
+  return list?.flatMap((x) => variantsOf(x) ?? [x]);
+}
+
+/** tagOf names the key whose `const` tells a union of objects apart (`type` for modes), if any. */
+export function tagOf(variants: readonly JsonSchema[]): string | undefined {
+  const first = variants[0]?.properties ?? {};
+  return Object.keys(first).find((k) => variants.every((x) => x.properties?.[k]?.const !== undefined));
+}
+
+const SCALARS = ["string", "integer", "number"];
+
+/** recordOf gives the schema of a record's values (an object with only `additionalProperties`). */
+function recordOf(s: JsonSchema): JsonSchema | undefined {
+  const extra = s.additionalProperties;
+  return extra && typeof extra === "object" && Object.keys(s.properties ?? {}).length === 0 ? extra : undefined;
+}
+
+/**
+ * typeOf is how a schema is edited: a JSON type, `enum`, `const`, or for unions `tagged` (objects
+ * told apart by a const key), `scalar` (number or string), `one-or-list` (a value or a list of
+ * them), `union` (anything else, chosen first); `record` (named entries) and `items` (a list of
+ * objects or unions).
+ */
 function typeOf(s: JsonSchema): string {
   if (s.enum) return "enum";
+  if (s.const !== undefined) return "const";
+  const variants = variantsOf(s);
+  if (variants) {
+    if (variants.every((x) => typeOf(x) === "object") && tagOf(variants)) return "tagged";
+    const kinds = variants.map(typeOf);
+    if (kinds.every((k) => SCALARS.includes(k) || k === "scalar")) return "scalar";
+    const list = variants.find((x) => typeOf(x) === "array");
+    if (list?.items && kinds.every((k) => k === "array" || SCALARS.includes(k) || k === "scalar") && scalarItems(list.items)) return "one-or-list";
+    return "union";
+  }
   const t = Array.isArray(s.type) ? s.type.find((x) => x !== "null") : s.type;
-  return (t as string | undefined) ?? (s.properties ? "object" : "unknown");
+  const kind = (t as string | undefined) ?? (s.properties ? "object" : "unknown");
+  if (kind === "object" && recordOf(s)) return "record";
+  if (kind === "array" && s.items && !scalarItems(s.items)) return "items";
+  return kind;
+}
+
+function scalarItems(items: JsonSchema): boolean {
+  const k = typeOf(items);
+  return SCALARS.includes(k) || k === "scalar" || k === "enum";
+}
+
+/** parserOf turns typed text into a value the schema takes: a number where numbers are allowed. */
+function parserOf(s: JsonSchema): (t: string) => unknown {
+  const kinds = (variantsOf(s) ?? [s]).map(typeOf);
+  const numbers = kinds.some((k) => k === "number" || k === "integer");
+  const strings = kinds.some((k) => k === "string" || k === "enum");
+  // A number where the schema takes one; other text stays a string (the API says what is wrong).
+  return (t) => (numbers && t !== "" && Number.isFinite(Number(t)) && (!strings || /^-?\d+(\.\d+)?$/.test(t)) ? Number(t) : t);
+}
+
+/** initialOf is the value a newly added entry or item starts with: consts, defaults, required parts. */
+export function initialOf(s: JsonSchema): unknown {
+  if (s.const !== undefined) return s.const;
+  if (s.default !== undefined) return structuredClone(s.default);
+  const kind = typeOf(s);
+  if (kind === "tagged") return initialOf(variantsOf(s)![0]);
+  if (kind === "record") return {};
+  if (kind === "object") {
+    const out: Obj = {};
+    for (const k of s.required ?? []) {
+      const v = initialOf(s.properties![k]);
+      if (v !== undefined) out[k] = v;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/** singular makes an item's name from its list's label: "Rules" → "Rule", "WANs" → "WAN". */
+function singular(label: string): string {
+  return label.endsWith("ies") ? `${label.slice(0, -3)}y` : label.endsWith("s") && !label.endsWith("ss") ? label.slice(0, -1) : label;
+}
+
+/** lowerNoun lowers a word for the middle of a sentence, but not an acronym ("WAN"). */
+function lowerNoun(word: string): string {
+  return /^[A-Z][a-z]/.test(word) ? word.charAt(0).toLowerCase() + word.slice(1) : word;
+}
+
+/** join adds a key to an API path (`wans.eth` + `label`); the top level has no prefix. */
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
 }
 
 function humanize(key: string): string {
@@ -111,14 +206,14 @@ export function SchemaForm(p: SchemaFormProps) {
       schema={p.schema.properties![k]}
       value={p.value?.[k]}
       required={required.has(k)}
-      path={`${p.path}.${k}`}
+      path={join(p.path, k)}
       issues={p.issues}
       onChange={(v) => p.onChange(withKey(p.value, k, v))}
     />
   );
   const basic = keys.filter((k) => !p.schema.properties![k]["x-ui"]?.advanced);
   const advanced = keys.filter((k) => p.schema.properties![k]["x-ui"]?.advanced);
-  const advancedHasError = advanced.some((k) => issuesAt(p.issues, `${p.path}.${k}`).length > 0);
+  const advancedHasError = advanced.some((k) => issuesAt(p.issues, join(p.path, k)).length > 0);
   return (
     <div class="schema-form">
       {basic.map(field)}
@@ -156,6 +251,8 @@ interface FieldProps {
   readonly path: string;
   readonly issues: readonly Issue[];
   readonly onChange: (v: unknown) => void;
+  /** Drawn after the label of a group (the buttons of a list item or record entry). */
+  readonly extra?: ComponentChildren;
 }
 
 /** Field renders one property: label, input by type and hint, description, errors. */
@@ -173,22 +270,42 @@ export function Field(p: FieldProps) {
     "aria-required": p.required ? ("true" as const) : undefined,
   };
   const kind = typeOf(s);
+  // A list, record or union shows only its own issues: its parts show theirs.
+  const own = ["items", "record", "tagged", "union"].includes(kind) ? errors.filter((e) => e.path === p.path) : errors;
   const help = (
     <>
       {s.description && <small id={`${id}-desc`} class="help">{s.description}</small>}
-      {errors.length > 0 && (
+      {own.length > 0 && (
         <p id={`${id}-err`} class="field-error" role="alert">
-          {errors.map((e) => e.path === p.path ? e.message : `${itemLabel(e.path, p.path)}: ${e.message}`).join("; ")}
+          {own.map((e) => e.path === p.path ? e.message : `${itemLabel(e.path, p.path)}: ${e.message}`).join("; ")}
         </p>
       )}
     </>
   );
-  if (kind === "object") {
+  if (kind === "object" || kind === "tagged" || kind === "record" || kind === "items") {
+    const body = kind === "object"
+      ? <SchemaForm schema={s} value={p.value as Obj | undefined} onChange={p.onChange} path={p.path} issues={p.issues} />
+      : kind === "tagged"
+      ? <TaggedForm {...p} id={id} label={label} />
+      : kind === "record"
+      ? <RecordEditor {...p} id={id} label={label} />
+      : <ItemsEditor {...p} id={id} label={label} />;
     return (
-      <fieldset class="field nested">
+      <fieldset class={`field nested${own.length ? " invalid" : ""}`} data-path={p.path}>
         <legend>{label}</legend>
-        {s.description && <small class="help">{s.description}</small>}
-        <SchemaForm schema={s} value={p.value as Obj | undefined} onChange={p.onChange} path={p.path} issues={p.issues} />
+        {p.extra && <div class="item-tools">{p.extra}</div>}
+        {help}
+        {body}
+      </fieldset>
+    );
+  }
+  if (kind === "union") {
+    return (
+      <fieldset class={`field nested${own.length ? " invalid" : ""}`} data-path={p.path}>
+        <legend>{label}</legend>
+        {p.extra && <div class="item-tools">{p.extra}</div>}
+        {help}
+        <UnionForm {...p} id={id} label={label} />
       </fieldset>
     );
   }
@@ -243,7 +360,9 @@ export function Field(p: FieldProps) {
     input = <NumberInput common={common} schema={s} value={p.value} onChange={p.onChange} />;
   } else if (kind === "string") {
     input = <StringInput common={common} schema={s} value={p.value} onChange={p.onChange} />;
-  } else if (kind === "array" && s.items && ["string", "integer", "number"].includes(typeOf(s.items))) {
+  } else if (kind === "scalar") {
+    input = <ScalarInput common={common} schema={s} value={p.value} onChange={p.onChange} />;
+  } else if ((kind === "array" && s.items) || kind === "one-or-list") {
     input = <ListInput common={common} schema={s} value={p.value} onChange={p.onChange} />;
   } else {
     input = <JsonInput common={common} value={p.value} onChange={p.onChange} />;
@@ -257,6 +376,7 @@ export function Field(p: FieldProps) {
       <div class="input-row">
         {input}
         {ui.unit && <span class="unit">{ui.unit}</span>}
+        {p.extra}
       </div>
       {help}
     </div>
@@ -360,12 +480,17 @@ function StringInput(p: InputProps & { schema: JsonSchema }) {
   if (ui.widget === "textarea") {
     return <textarea {...p.common} rows={4} maxLength={s.maxLength} placeholder={placeholderOf(s)} value={value} onInput={onInput} />;
   }
+  return textBox(p.common, s, value, onInput);
+}
+
+/** textBox is a one-line text input for a schema: no spell check, no autofill. */
+function textBox(common: Record<string, unknown>, s: JsonSchema, value: string, onInput: (e: { currentTarget: HTMLInputElement }) => void) {
   return (
     <input
       type="text"
       spellcheck={false}
       autocomplete="off"
-      {...p.common}
+      {...common}
       maxLength={s.maxLength}
       placeholder={placeholderOf(s)}
       value={value}
@@ -374,26 +499,33 @@ function StringInput(p: InputProps & { schema: JsonSchema }) {
   );
 }
 
-/** ListInput edits an array of strings or numbers, one item per line. */
+/**
+ * ListInput edits an array of strings or numbers, one item per line; for "a value or a list"
+ * (`one-or-list`) a single line is the value itself.
+ */
 function ListInput(p: InputProps & { schema: JsonSchema }) {
-  const numeric = typeOf(p.schema.items!) !== "string";
+  const variants = variantsOf(p.schema);
+  const list = variants ? variants.find((x) => typeOf(x) === "array")! : p.schema;
+  const single = variants?.find((x) => typeOf(x) !== "array");
+  const parse = parserOf(list.items!);
   const [text, edit] = useText(
     p.value,
-    (v) => (Array.isArray(v) ? v.map(String).join("\n") : ""),
+    (v) => (Array.isArray(v) ? v.map(String).join("\n") : v === undefined ? "" : String(v)),
     (t) => {
       const items = t.split(/\r?\n|,/).map((x) => x.trim()).filter((x) => x !== "");
       if (items.length === 0) return undefined;
-      return numeric ? items.map((x) => (Number.isFinite(Number(x)) ? Number(x) : x)) : items;
+      if (single && items.length === 1) return parserOf(single)(items[0]);
+      return items.map(parse);
     },
   );
-  const lines = Math.min(Math.max(2, text.split("\n").length + 1), p.schema.maxItems ?? 8);
+  const lines = Math.min(Math.max(2, text.split("\n").length + 1), list.maxItems ?? 8);
   return (
     <textarea
       {...p.common}
       class="list"
       rows={lines}
       spellcheck={false}
-      placeholder={placeholderOf(p.schema) ?? "one per line"}
+      placeholder={placeholderOf(p.schema) ?? (single ? "one, or one per line" : "one per line")}
       value={text}
       onInput={(e) => p.onChange(edit(e.currentTarget.value))}
     />
@@ -430,5 +562,279 @@ function JsonInput(p: InputProps) {
       />
       {bad && <small class="field-error">Not valid JSON yet</small>}
     </>
+  );
+}
+
+/** ScalarInput edits a value that may be a number or a string (a port: 5060 or "10000-20000"). */
+function ScalarInput(p: InputProps & { schema: JsonSchema }) {
+  const parse = parserOf(p.schema);
+  const [text, edit] = useText(
+    p.value,
+    (v) => (v === undefined || v === null ? "" : String(v)),
+    (t) => (t.trim() === "" ? undefined : parse(t.trim())),
+  );
+  return textBox(p.common, p.schema, text, (e) => p.onChange(edit(e.currentTarget.value)));
+}
+
+type PartProps = FieldProps & { readonly id: string; readonly label: string };
+
+/**
+ * TaggedForm edits a union of objects told apart by a const key (a mode section: `type`):
+ * a select of the variants, then the chosen variant's form. Switching keeps the values the
+ * new variant also has.
+ */
+function TaggedForm(p: PartProps) {
+  const variants = variantsOf(p.schema)!;
+  const tag = tagOf(variants)!;
+  const value = (p.value ?? {}) as Obj;
+  const tagOfVariant = (x: JsonSchema) => x.properties![tag].const;
+  const chosen = variants.find((x) => tagOfVariant(x) === value[tag]);
+  const selPath = join(p.path, tag);
+  const selId = fieldId(selPath);
+  const errs = issuesAt(p.issues, selPath);
+  return (
+    <>
+      <div class={`field${errs.length ? " invalid" : ""}`}>
+        <label for={selId}>{humanize(tag)}</label>
+        <select
+          id={selId}
+          value={chosen ? String(value[tag]) : ""}
+          aria-invalid={errs.length ? "true" : undefined}
+          onChange={(e) => {
+            const next = variants.find((x) => String(tagOfVariant(x)) === e.currentTarget.value);
+            if (!next) return;
+            const init = (initialOf(next) ?? {}) as Obj;
+            for (const k of Object.keys(next.properties ?? {})) if (k !== tag && value[k] !== undefined) init[k] = value[k];
+            p.onChange(init);
+          }}
+        >
+          {!chosen && <option value="">—</option>}
+          {variants.map((x) => <option key={String(tagOfVariant(x))} value={String(tagOfVariant(x))}>{x.title ?? String(tagOfVariant(x))}</option>)}
+        </select>
+        {chosen?.description && <small class="help">{chosen.description}</small>}
+        {errs.length > 0 && <p class="field-error" role="alert">{errs.map((e) => e.message).join("; ")}</p>}
+      </div>
+      {chosen && (
+        <SchemaForm
+          schema={chosen}
+          value={value}
+          path={p.path}
+          issues={p.issues}
+          omit={[tag]}
+          onChange={(next) => p.onChange({ ...next, [tag]: tagOfVariant(chosen) })}
+        />
+      )}
+    </>
+  );
+}
+
+function variantLabel(x: JsonSchema): string {
+  if (x.title) return x.title;
+  if (x.const !== undefined) return String(x.const);
+  const kind = typeOf(x);
+  if (kind === "object") {
+    const keys = orderedKeys(x).map((k) => x.properties![k].title ?? humanize(k));
+    return keys.length ? keys.map((k, i) => (i === 0 ? k : k.toLowerCase())).join(", ") : "Object";
+  }
+  return ({ string: "Text", number: "Number", integer: "Number", boolean: "Yes or no", array: "List" } as Record<string, string>)[kind] ?? kind;
+}
+
+function fits(x: JsonSchema, v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  if (x.const !== undefined) return x.const === v;
+  const kind = typeOf(x);
+  if (["object", "record", "tagged"].includes(kind)) return typeof v === "object" && !Array.isArray(v);
+  if (kind === "array" || kind === "items") return Array.isArray(v);
+  if (kind === "integer" || kind === "number") return typeof v === "number";
+  if (kind === "string" || kind === "enum") return typeof v === "string";
+  return typeof v === kind;
+}
+
+/** UnionForm edits any other union: first which kind of value, then that value. */
+function UnionForm(p: PartProps) {
+  const variants = variantsOf(p.schema)!;
+  const [picked, setPicked] = useState<number>();
+  const current = p.value ?? p.schema.default;
+  let index = variants.findIndex((x) => fits(x, current));
+  if (picked !== undefined && (current === undefined || current === null || fits(variants[picked], current))) index = picked;
+  const chosen = index >= 0 ? variants[index] : undefined;
+  const kindId = `${p.id}-kind`;
+  return (
+    <>
+      <div class="field">
+        <label for={kindId}>Kind</label>
+        <select
+          id={kindId}
+          value={index >= 0 ? String(index) : ""}
+          onChange={(e) => {
+            const i = Number(e.currentTarget.value);
+            setPicked(i);
+            p.onChange(initialOf(variants[i]));
+          }}
+        >
+          {index < 0 && <option value="">—</option>}
+          {variants.map((x, i) => <option key={i} value={String(i)}>{variantLabel(x)}</option>)}
+        </select>
+      </div>
+      {chosen && chosen.const === undefined && (
+        typeOf(chosen) === "object"
+          ? <SchemaForm schema={chosen} value={p.value as Obj | undefined} path={p.path} issues={p.issues} onChange={p.onChange} />
+          : <Field name="value" schema={{ ...chosen, title: variantLabel(chosen) }} value={p.value} required={p.required} path={p.path} issues={[]} onChange={p.onChange} />
+      )}
+    </>
+  );
+}
+
+/** captionOf names an item by its first required text (a rule's name), for its legend. */
+function captionOf(s: JsonSchema, v: unknown): string {
+  if (typeof v === "string" && v !== "") return `: ${v}`;
+  if (!v || typeof v !== "object") return "";
+  const key = (s.required ?? []).find((k) => typeof (v as Obj)[k] === "string" && (v as Obj)[k] !== "");
+  return key ? `: ${String((v as Obj)[key])}` : "";
+}
+
+/** useFocusAfter focuses the element with `data-focus` set after the next render (a moved item's button). */
+function useFocusAfter() {
+  const ref = useRef<HTMLDivElement>(null);
+  const [target, setTarget] = useState<string>();
+  useEffect(() => {
+    if (!target) return;
+    const el = ref.current?.querySelector<HTMLButtonElement>(`[data-focus="${target}"]`);
+    (el && !el.disabled ? el : ref.current?.querySelector<HTMLElement>(`[data-focus$=":remove"]`))?.focus();
+    setTarget(undefined);
+  }, [target]);
+  return [ref, setTarget] as const;
+}
+
+/** ItemsEditor edits a list of objects (or unions): add, remove, move up and down; each item its own form. */
+function ItemsEditor(p: PartProps) {
+  const items = Array.isArray(p.value) ? p.value as unknown[] : [];
+  const itemSchema = p.schema.items!;
+  const noun = itemSchema.title ?? singular(p.label);
+  const lower = lowerNoun(noun);
+  const [ref, focusAfter] = useFocusAfter();
+  const [said, setSaid] = useState("");
+  const set = (next: unknown[]) => p.onChange(next);
+  const move = (i: number, by: number, name: string) => {
+    const next = [...items];
+    const [x] = next.splice(i, 1);
+    next.splice(i + by, 0, x);
+    set(next);
+    setSaid(`${name} moved to position ${i + by + 1} of ${items.length}.`);
+    // The same button again, unless the item reached an end (then the other way).
+    const to = i + by;
+    const end = (by < 0 && to === 0) || (by > 0 && to === items.length - 1);
+    focusAfter(`${to}:${(by < 0) !== end ? "up" : "down"}`);
+  };
+  const full = p.schema.maxItems !== undefined && items.length >= p.schema.maxItems;
+  return (
+    <div class="items" ref={ref}>
+      {items.length === 0 && <p class="muted">None yet.</p>}
+      {items.map((v, i) => {
+        const name = `${noun} ${i + 1}${captionOf(itemSchema, v)}`;
+        const tools = (
+          <>
+            <button type="button" class="small icon" data-focus={`${i}:up`} aria-label={`Move ${name} up`} disabled={i === 0} onClick={() => move(i, -1, name)}>↑</button>
+            <button type="button" class="small icon" data-focus={`${i}:down`} aria-label={`Move ${name} down`} disabled={i === items.length - 1} onClick={() => move(i, 1, name)}>↓</button>
+            <button
+              type="button"
+              class="small secondary"
+              data-focus={`${i}:remove`}
+              aria-label={`Remove ${name}`}
+              onClick={() => {
+                set(items.filter((_, j) => j !== i));
+                setSaid(`${name} removed.`);
+                focusAfter(`${Math.min(i, items.length - 2)}:remove`);
+              }}
+            >Remove</button>
+          </>
+        );
+        return (
+          <Field
+            key={i}
+            name={String(i)}
+            schema={{ ...itemSchema, title: name }}
+            value={v}
+            required={false}
+            path={`${p.path}[${i}]`}
+            issues={p.issues}
+            onChange={(nv) => set(items.map((x, j) => (j === i ? (nv === undefined ? null : nv) : x)))}
+            extra={tools}
+          />
+        );
+      })}
+      <button type="button" class="small" disabled={full} onClick={() => {
+        set([...items, initialOf(itemSchema) ?? null]);
+        setSaid(`${noun} ${items.length + 1} added.`);
+      }}>Add {lower}</button>
+      <p class="sr-only" aria-live="polite">{said}</p>
+    </div>
+  );
+}
+
+/** RecordEditor edits named entries (an object of `additionalProperties`): add by name, remove. */
+function RecordEditor(p: PartProps) {
+  const valueSchema = recordOf(p.schema)!;
+  const value = (p.value ?? {}) as Obj;
+  const noun = lowerNoun(valueSchema.title ?? singular(p.label));
+  const [name, setName] = useState("");
+  const [problem, setProblem] = useState<string>();
+  const pattern = p.schema.propertyNames?.pattern;
+  const newId = `${p.id}-new`;
+  const add = () => {
+    const n = name.trim();
+    let why: string | undefined;
+    if (n === "") why = `Type a name for the new ${noun}`;
+    else if (Object.hasOwn(value, n)) why = `There is a ${noun} named ${n} already`;
+    else if (pattern && !new RegExp(pattern).test(n)) why = `${n} is not a valid name here`;
+    setProblem(why);
+    if (why) return;
+    p.onChange({ ...value, [n]: initialOf(valueSchema) ?? null });
+    setName("");
+  };
+  return (
+    <div class="record">
+      {Object.keys(value).length === 0 && <p class="muted">None yet.</p>}
+      {Object.keys(value).map((k) => (
+        <Field
+          key={k}
+          name={k}
+          schema={{ ...valueSchema, title: k }}
+          value={value[k]}
+          required={false}
+          path={join(p.path, k)}
+          issues={p.issues}
+          onChange={(v) => p.onChange({ ...value, [k]: v === undefined ? null : v })}
+          extra={
+            <button type="button" class="small secondary" aria-label={`Remove ${noun} ${k}`} onClick={() => p.onChange(withKey(value, k, undefined))}>
+              Remove
+            </button>
+          }
+        />
+      ))}
+      <div class={`field add-row${problem ? " invalid" : ""}`}>
+        <label for={newId}>Name of a new {noun}</label>
+        <div class="input-row">
+          <input
+            id={newId}
+            type="text"
+            spellcheck={false}
+            autocomplete="off"
+            value={name}
+            aria-invalid={problem ? "true" : undefined}
+            aria-describedby={problem ? `${newId}-err` : undefined}
+            onInput={(e) => setName(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") {
+                e.preventDefault();
+                add();
+              }
+            }}
+          />
+          <button type="button" class="small" onClick={add}>Add {noun}</button>
+        </div>
+        {problem && <p id={`${newId}-err`} class="field-error" role="alert">{problem}</p>}
+      </div>
+    </div>
   );
 }
