@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { type Clock, systemClock } from "./clock.ts";
 import type { CapConfig } from "./config/cap.ts";
 import { chooseBootConfig } from "./config/boot.ts";
+import { wanFamilies } from "./families.ts";
 import { type ChangeMeta, type ConfigHistory, historySection, keepOf, recordBoot, recordRevision } from "./config/history.ts";
 import { buildDocumentSchema, type DocumentSchema, type Sections } from "./config/schema.ts";
 import type { ConfigStore, Stored } from "./config/store.ts";
@@ -241,6 +242,13 @@ export class Kernel {
     void this.replan();
   }
 
+  /** The IPv6 state modes act on: forced, else the IPv6 judge's. */
+  #effectiveState6(name: string): HealthState {
+    const forced = this.#overrides.get(name);
+    if (forced) return forced;
+    return this.#gen?.wans.get(name)?.runtime?.state6 ?? "down";
+  }
+
   #effectiveState(name: string): HealthState {
     const forced = this.#overrides.get(name);
     if (forced) return forced;
@@ -283,6 +291,9 @@ export class Kernel {
         inspection: slot?.runtime?.inspection,
         latencyMs: slot?.runtime?.view().latencyMs,
         capped: this.#usage.capOf(name),
+        families: wanFamilies(entry),
+        state6: gen === this.#gen ? this.#effectiveState6(name) : (this.#overrides.get(name) ?? slot?.runtime?.state6 ?? "down"),
+        nat6: entry.nat6 === true,
       });
     }
     return out;
@@ -323,13 +334,20 @@ export class Kernel {
     this.#dirty = false;
     this.#dataplaneError = undefined;
     const before = this.#plan;
-    this.#plan = { ...plan, flush: [] };
+    this.#plan = { ...plan, flush: [], ...(plan.flush6 ? { flush6: [] } : {}) };
     this.#appliedAt = this.#clock.now();
+    // With IPv6 routed by its own carriers, each family's flows move on their own.
+    const dual = plan.carriers6 !== undefined;
     if (plan.flush.length > 0) {
       // Moving existing flows is a follow-up: if it fails they stay where they are, the plan stands.
-      await dp.flush(plan.flush).catch((err) => this.#dataplaneFailed(err));
+      await dp.flush(plan.flush, dual ? "ipv4" : undefined).catch((err) => this.#dataplaneFailed(err));
       this.#flowsAt = -Infinity; // the next status read shows the flows after the flush
     }
+    if (plan.flush6 && plan.flush6.length > 0) {
+      await dp.flush(plan.flush6, "ipv6").catch((err) => this.#dataplaneFailed(err));
+      this.#flowsAt = -Infinity;
+    }
+    if (diff.carriers6Changed) this.#log.info("plan IPv6: {summary}", { summary: plan.summary6 ?? "" });
     if (diff.carriersChanged) {
       const was = new Set(before.carriers.map((c) => c.wan));
       if (before.carriers.length > 0 && plan.carriers.some((c) => !was.has(c.wan))) this.#failovers++;
@@ -472,6 +490,7 @@ export class Kernel {
       revision: this.#stored.revision,
       overrides: this.#overrides,
       effectiveState: (n) => this.#effectiveState(n),
+      effectiveState6: (n) => this.#effectiveState6(n),
       flows: this.#flows,
       dataplane: { name: this.#o.platform.name, error: this.#dataplaneError },
       appliedAt: this.#appliedAt,

@@ -115,6 +115,10 @@ export interface RoutingPlan {
   readonly summary: string;
   /** IPv6 carriers of the default policy (absent: no IPv6 policy routing). */
   readonly carriers6?: readonly Carrier[];
+  /** Uplinks whose IPv6 flows must be flushed once this plan is live (with carriers6; `flush` is then IPv4's). */
+  readonly flush6?: readonly string[];
+  /** The mode's summary of its IPv6 decision. */
+  readonly summary6?: string;
   /** Sticky sessions of the default policy. */
   readonly sticky?: Sticky;
   /** Named policies other than the default (which is `carriers`/`lastResort` above). */
@@ -133,6 +137,9 @@ export interface PlanDiff {
   /** Named policies, rules or sticky settings changed (absent: false). */
   readonly policiesChanged?: boolean;
   readonly flush: readonly string[];
+  /** The IPv6 carriers changed (absent: false). */
+  readonly carriers6Changed?: boolean;
+  readonly flush6?: readonly string[];
 }
 
 /** An empty plan: nothing configured, nothing carried. */
@@ -146,7 +153,9 @@ export const EMPTY_PLAN: RoutingPlan = Object.freeze({
 
 function sameUplink(a: PlanUplink, b: PlanUplink): boolean {
   return a.device === b.device && a.gateway === b.gateway && a.address === b.address &&
-    a.nat === b.nat && a.index === b.index && a.ready === b.ready;
+    a.nat === b.nat && a.index === b.index && a.ready === b.ready &&
+    (a.families ?? ["ipv4"]).join() === (b.families ?? ["ipv4"]).join() && a.gateway6 === b.gateway6 &&
+    a.address6 === b.address6 && (a.nat6 ?? false) === (b.nat6 ?? false);
 }
 
 function sameCarriers(a: readonly Carrier[], b: readonly Carrier[]): boolean {
@@ -184,11 +193,15 @@ export function diffPlans(prev: RoutingPlan, next: RoutingPlan): PlanDiff {
     lastResortChanged: prev.lastResort !== next.lastResort,
     policiesChanged: !samePolicies(prev, next),
     flush: next.flush,
+    carriers6Changed: (prev.carriers6 === undefined) !== (next.carriers6 === undefined) ||
+      !sameCarriers(prev.carriers6 ?? [], next.carriers6 ?? []),
+    flush6: next.flush6 ?? [],
   };
 }
 
 /** isEmptyDiff tells whether applying `diff` would change nothing. */
 export function isEmptyDiff(diff: PlanDiff): boolean {
   return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0 &&
-    !diff.carriersChanged && !diff.lastResortChanged && !diff.policiesChanged && diff.flush.length === 0;
+    !diff.carriersChanged && !diff.lastResortChanged && !diff.policiesChanged && diff.flush.length === 0 && !diff.carriers6Changed &&
+    (diff.flush6?.length ?? 0) === 0;
 }

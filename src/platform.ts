@@ -7,7 +7,7 @@
  * implementation; only the composition root (`src/main.ts`) chooses one.
  * @module
  */
-import type { PlanDiff, RoutingPlan } from "./plan.ts";
+import type { Family, PlanDiff, RoutingPlan } from "./plan.ts";
 
 /** Dataplane routing settings from the config document (`routing`). */
 export interface RoutingSettings {
@@ -27,8 +27,11 @@ export interface Dataplane {
   init(settings: RoutingSettings): Promise<void>;
   /** Makes the live state match `plan`. Applying the same plan twice changes nothing. */
   apply(plan: RoutingPlan, diff: PlanDiff): Promise<void>;
-  /** Deletes the tracked flows of these uplinks only; returns how many were deleted. */
-  flush(uplinks: readonly string[]): Promise<number>;
+  /**
+   * Deletes the tracked flows of these uplinks only (of one address family when `family` is
+   * given, else of both); returns how many were deleted.
+   */
+  flush(uplinks: readonly string[], family?: Family): Promise<number>;
   /** Flows and bytes per uplink (conntrack view), for status. */
   flows(): Promise<Record<string, FlowStats>>;
   /** Stops; with `cleanup` removes everything it added, otherwise leaves routing as last applied. */
@@ -46,6 +49,8 @@ export interface ProbeBinding {
   readonly device: string;
   /** Source address to bind, when known. */
   readonly address?: string;
+  /** IPv6 source address to bind for IPv6 targets, when the uplink has one. */
+  readonly address6?: string;
   /** Uplink index from the plan (the dataplane maps it to its mark/table). */
   readonly index: number;
 }
@@ -112,6 +117,20 @@ export interface LinkInfo {
   readonly address?: string;
   /** IPv4 default gateway learned on this device (routing table / DHCP), if any. */
   readonly gateway?: string;
+  /** First global IPv6 address with prefix, e.g. "2001:2:0:1::2/64". */
+  readonly address6?: string;
+  /** IPv6 default gateway on this device (router advertisement / DHCPv6; often link-local), if any. */
+  readonly gateway6?: string;
+  /** IPv6-only counters, when the platform can tell them apart (absent: unknown). */
+  readonly ipv6?: FamilyCounters;
+  readonly rxBytes: number;
+  readonly txBytes: number;
+  readonly rxPackets: number;
+  readonly txPackets: number;
+}
+
+/** Packet and byte counters of one address family on a device. */
+export interface FamilyCounters {
   readonly rxBytes: number;
   readonly txBytes: number;
   readonly rxPackets: number;

@@ -82,6 +82,10 @@ export interface WanInspection {
   readonly carrier: boolean;
   readonly address?: string;
   readonly gateway?: string;
+  /** The uplink's global IPv6 address with prefix, when it has one (dual stack). */
+  readonly address6?: string;
+  /** IPv6 next hop learned on the uplink (router advertisement / DHCPv6), when known. */
+  readonly gateway6?: string;
   /** Type-specific status for the panel (keys declared in `statusFields`). */
   readonly details: Readonly<Record<string, string | number | boolean | null>>;
 }

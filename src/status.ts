@@ -6,6 +6,13 @@
 import type { HealthState, TargetStats } from "./health/types.ts";
 import type { Carrier, LastResort } from "./plan.ts";
 
+/** One address family's health on a dual-stack or IPv6 WAN. */
+export interface FamilyHealth {
+  /** The state modes act on for this family (forced, like `state`, while an operator forces the WAN). */
+  readonly state: HealthState;
+  readonly reason: string;
+}
+
 export interface WanStatus {
   readonly name: string;
   readonly type: string;
@@ -42,6 +49,16 @@ export interface WanStatus {
   readonly share: number;
   /** Whether new connections go here now, and with which weight. */
   readonly carrying: boolean;
+  /**
+   * Health per address family the WAN carries (WANs whose family is ipv6 or both); `state` and
+   * `reason` above are IPv4's for a dual-stack WAN, and the reason names a family that is down.
+   */
+  readonly families?: { readonly ipv4?: FamilyHealth; readonly ipv6?: FamilyHealth };
+  /** The uplink's IPv6 address and next hop, when it has them. */
+  readonly address6?: string;
+  readonly gateway6?: string;
+  /** Whether new IPv6 connections go here now. */
+  readonly carrying6?: boolean;
   /** The data cap's count this period (WANs with a cap only). */
   readonly usage?: {
     readonly usedBytes: number;
@@ -63,6 +80,9 @@ export interface StatusSnapshot {
     readonly carriers: readonly Carrier[];
     readonly lastResort: LastResort;
     readonly summary: string;
+    /** IPv6 carriers and their summary, when any WAN carries IPv6. */
+    readonly carriers6?: readonly Carrier[];
+    readonly summary6?: string;
     /** ISO time the plan was last applied. */
     readonly appliedAt?: string;
   };

@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { defaultHealth, healthSchema } from "../health/config.ts";
 import { capSchema } from "./cap.ts";
+import { familiesOf, targetFamily } from "../families.ts";
 import type { AnyPlugin } from "../plugin.ts";
 import type { Registry } from "../registry.ts";
 import { modeCommon, policiesSchema, policyDocumentCheck, rulesSchema } from "../policy/schema.ts";
@@ -194,10 +195,73 @@ function wanCommon(plugin: AnyPlugin, tracker: v.GenericSchema): v.ObjectEntries
       v.pipe(v.boolean(), v.title("Metered"), v.description("Data costs money; prefer to leave it soon.")),
       plugin.wanDefaults?.metered ?? false,
     ),
+    family: v.optional(
+      v.pipe(
+        v.picklist(["ipv4", "ipv6", "both"]),
+        v.title("Address family"),
+        v.description("What this uplink carries: IPv4, IPv6 or both (dual stack). Health is judged per family."),
+      ),
+      "ipv4",
+    ),
+    nat6: v.optional(
+      v.pipe(
+        v.boolean(),
+        v.title("NAT66"),
+        v.description(
+          "Masquerade IPv6 leaving here: for uplinks that hand out a single address, as a phone or cellular " +
+            "modem does. Leave off where the uplink delegates a routed prefix (no NAT needed).",
+        ),
+      ),
+      false,
+    ),
     tracker: v.optional(tracker, { type: "tracker.link" }),
     health: v.optional(healthSchema, defaultHealth),
     cap: v.optional(capSchema),
   };
+}
+
+/** Tracker keys that name probe targets (addresses or URLs), checked against the WAN's families. */
+const TARGET_KEYS = ["targets", "urls"] as const;
+
+/** One issue the document-level check adds (message and where). */
+type AddIssue = (issue: { message: string; path: [v.ObjectPathItem, ...v.ObjectPathItem[]] }) => void;
+
+/** The document-level check of tracker target families (typed by the pipe it sits in). */
+function targetFamilyCheck<T>(): v.RawCheckAction<T> {
+  return v.rawCheck<T>(({ dataset, addIssue }) => {
+    if (dataset.typed) checkTargetFamilies(dataset.value as { wans: Record<string, unknown> }, addIssue);
+  });
+}
+
+/** A tracker target of a family the WAN does not carry is refused at its path. */
+function checkTargetFamilies(doc: { wans: Record<string, unknown> }, addIssue: AddIssue): void {
+  const key = (k: string | number, input: unknown, value: unknown) =>
+    ({ type: "object", origin: "value", input, key: k, value }) as v.ObjectPathItem;
+  for (const [name, entry] of Object.entries(doc.wans)) {
+    const wan = entry as { family?: unknown; tracker?: unknown };
+    const carried = familiesOf(wan.family);
+    const tracker = wan.tracker as Record<string, unknown> | undefined;
+    for (const k of TARGET_KEYS) {
+      const list = tracker?.[k];
+      if (!Array.isArray(list)) continue;
+      list.forEach((t, i) => {
+        const fam = typeof t === "string" ? targetFamily(t) : undefined;
+        if (!fam || carried.includes(fam)) return;
+        const named = (f: string) => (f === "ipv6" ? "IPv6" : "IPv4");
+        addIssue({
+          message: `${t} is an ${named(fam)} target, but WAN ${name} carries ${carried.map(named).join(" and ")} ` +
+            `only (family: "both" carries both)`,
+          path: [
+            key("wans", doc, doc.wans),
+            key(name, doc.wans, wan),
+            key("tracker", wan, tracker),
+            key(k, tracker, list),
+            key(i, list, t),
+          ],
+        });
+      });
+    }
+  }
 }
 
 /** Extra top-level sections other parts (the API, hooks) add to the document. */
@@ -238,6 +302,8 @@ export function buildDocumentSchema(registry: Registry, sections: Sections = {})
       ),
       ["wans"],
     ),
+    // A tracker target of a family its WAN does not carry is refused at its path.
+    targetFamilyCheck(),
     // Policies name known WANs, rules known policies; exact duplicate rules are refused.
     policyDocumentCheck(),
     v.title("multiwan configuration"),

@@ -3,12 +3,13 @@
  * facts for the dataplane, only ready uplinks as carriers, and the flows to flush. The
  * default policy is the global mode over every enabled WAN; each named policy is a mode
  * instance of its own over its subset of WANs (with its own priorities and ratios). Each
- * policy's `degraded` setting is applied to the states its mode is given.
+ * policy's `degraded` setting is applied to the states its mode is given. For IPv6 each mode
+ * decides again over the WANs that carry IPv6, with their IPv6 states (`carriers6`).
  * @module
  */
 import { PluginResultError } from "../errors.ts";
 import type { HealthState } from "../health/types.ts";
-import type { Carrier, LastResort, ModeDecision, PlanPolicy, PlanRule, PlanUplink, RoutingPlan, Sticky } from "../plan.ts";
+import type { Carrier, Family, LastResort, ModeDecision, PlanPolicy, PlanRule, PlanUplink, RoutingPlan, Sticky } from "../plan.ts";
 import type { ModeInstance, ModeWan, WanInspection } from "../plugin.ts";
 
 export interface PlannedWan {
@@ -24,7 +25,35 @@ export interface PlannedWan {
   readonly latencyMs?: number;
   /** Over its data cap: used only after every other usable WAN, or never (until the period resets). */
   readonly capped?: "last-resort" | "never";
+  /** Families the WAN carries (absent: IPv4 only). */
+  readonly families?: readonly Family[];
+  /** The IPv6 state modes act on (absent: `state`). */
+  readonly state6?: HealthState;
+  /** NAT66 for IPv6 leaving here. */
+  readonly nat6?: boolean;
 }
+
+const carriesIpv6 = (w: PlannedWan | undefined) => w?.families?.includes("ipv6") === true;
+/** An IPv6-only WAN never carries IPv4. */
+const carriesIpv4 = (w: PlannedWan) => !w.families || w.families.includes("ipv4");
+
+/** The IPv6 facts of an uplink that carries IPv6 (none for an IPv4-only one: its plan entry keeps its shape). */
+function dualStack(w: PlannedWan, i: WanInspection): Partial<PlanUplink> {
+  if (!w.families || !carriesIpv6(w)) return {};
+  return {
+    families: w.families,
+    ...(i.address6 ? { address6: i.address6.split("/")[0] } : {}),
+    ...(i.gateway6 ? { gateway6: i.gateway6 } : {}),
+    nat6: w.nat6 === true,
+  };
+}
+
+/** The WAN as a mode sees it for IPv6: its IPv6 state. */
+const ipv6View = (w: PlannedWan): PlannedWan => ({ ...w, state: w.state6 ?? w.state });
+
+/** The previous IPv6 carriers as a decision (modes read `previous.carriers` to notice a better uplink came back). */
+const previous6 = (carriers: readonly Carrier[] | undefined): ModeDecision | undefined =>
+  carriers ? { carriers, refresh: [], summary: "" } : undefined;
 
 /** Added to a capped WAN's priority (1..99) so that it ranks after every uncapped one. */
 export const CAPPED_PRIORITY_OFFSET = 1000;
@@ -135,7 +164,7 @@ function flushOf(
 
 /** composePlan is pure apart from calling the (pure) modes; it throws what a mode throws. */
 export function composePlan(inp: PlanInputs): Composed {
-  const decision = decide(inp.mode, inp.wans.map((w) => modeWanOf(w)), inp.degraded, inp.previousDecision);
+  const decision = decide(inp.mode, inp.wans.filter(carriesIpv4).map((w) => modeWanOf(w)), inp.degraded, inp.previousDecision);
   const uplinks: Record<string, PlanUplink> = {};
   for (const w of inp.wans) {
     const i = w.inspection;
@@ -148,6 +177,7 @@ export function composePlan(inp: PlanInputs): Composed {
       nat: w.nat,
       index: w.index,
       ready: i.present && i.carrier,
+      ...dualStack(w, i),
     };
   }
   const ready = (cs: readonly Carrier[]) => cs.filter((c) => uplinks[c.wan]?.ready && c.weight > 0);
@@ -162,7 +192,7 @@ export function composePlan(inp: PlanInputs): Composed {
     const wans: ModeWan[] = [];
     for (const pw of p.wans) {
       const w = byName.get(pw.name);
-      if (w) wans.push(modeWanOf(w, pw.priority, pw.weight));
+      if (w && carriesIpv4(w)) wans.push(modeWanOf(w, pw.priority, pw.weight));
     }
     const d = decide(p.mode, wans, p.degraded, inp.previousDecisions?.[p.name]);
     const allowed = new Set(wans.map((w) => w.name));
@@ -183,12 +213,38 @@ export function composePlan(inp: PlanInputs): Composed {
   const carrying = new Set([...carriers, ...Object.values(policies).flatMap((p) => p.carriers)].map((c) => c.wan));
   for (const name of flush) if (carrying.has(name)) flush.delete(name);
 
+  // IPv6: the default mode and each policy's decide again over the WANs that carry IPv6, with their IPv6 states.
+  const six = inp.wans.filter(carriesIpv6);
+  let ipv6: Pick<RoutingPlan, "carriers6" | "flush6" | "summary6"> = {};
+  if (six.length > 0) {
+    const state6Of = new Map(six.map((w) => [w.name, w.state6 ?? w.state]));
+    const d6 = decide(inp.mode, six.map((w) => modeWanOf(ipv6View(w))), inp.degraded, previous6(inp.previousPlan.carriers6));
+    const carriers6 = ready(d6.carriers.filter((c) => carriesIpv6(byName.get(c.wan))));
+    const flush6 = new Set(flushOf(d6, carriers6, inp.previousPlan.carriers6 ?? [], state6Of, uplinks));
+    for (const p of inp.policies ?? []) {
+      const wans: ModeWan[] = [];
+      for (const pw of p.wans) {
+        const w = byName.get(pw.name);
+        if (carriesIpv6(w)) wans.push(modeWanOf(ipv6View(w!), pw.priority, pw.weight));
+      }
+      const before = inp.previousPlan.policies?.[p.name]?.carriers6;
+      const d = decide(p.mode, wans, p.degraded, previous6(before));
+      const allowed = new Set(wans.map((w) => w.name));
+      const pc6 = ready(d.carriers.filter((c) => allowed.has(c.wan)));
+      policies[p.name] = { ...policies[p.name], carriers6: pc6 };
+      for (const name of flushOf(d, pc6, before ?? [], state6Of, uplinks)) flush6.add(name);
+    }
+    const carrying6 = new Set([...carriers6, ...Object.values(policies).flatMap((p) => p.carriers6 ?? [])].map((c) => c.wan));
+    ipv6 = { carriers6, flush6: [...flush6].filter((n) => !carrying6.has(n)), summary6: d6.summary };
+  }
+
   const plan: RoutingPlan = {
     uplinks,
     carriers,
     lastResort: inp.lastResort,
     flush: [...flush],
     summary: decision.summary,
+    ...ipv6,
     ...(inp.sticky ? { sticky: inp.sticky } : {}),
     ...(inp.policies?.length ? { policies } : {}),
     ...(inp.rules?.length ? { rules: inp.rules } : {}),

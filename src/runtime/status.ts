@@ -7,6 +7,8 @@ import type { RoutingPlan } from "../plan.ts";
 import type { FlowStats } from "../platform.ts";
 import type { StatusSnapshot, WanStatus } from "../status.ts";
 import type { Generation } from "./generation.ts";
+import { wanFamilies } from "../families.ts";
+import type { FamilyHealth } from "../status.ts";
 import { probeBytesPerMonth, type UsageStatus } from "./usage.ts";
 
 export interface StatusInputs {
@@ -15,6 +17,8 @@ export interface StatusInputs {
   readonly revision: number;
   readonly overrides: ReadonlyMap<string, "up" | "down">;
   readonly effectiveState: (wan: string) => HealthState;
+  /** The IPv6 state modes act on (absent: `effectiveState`). */
+  readonly effectiveState6?: (wan: string) => HealthState;
   readonly flows: Readonly<Record<string, FlowStats>>;
   readonly dataplane: { name: string; error?: string };
   readonly appliedAt?: number;
@@ -25,6 +29,18 @@ export interface StatusInputs {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+const FAMILY_NAME = { ipv4: "IPv4", ipv6: "IPv6" } as const;
+
+/** A dual-stack WAN's reason names the family that is down while the other is not. */
+function familyReason(base: string, f: { ipv4?: FamilyHealth; ipv6?: FamilyHealth }): string {
+  const { ipv4, ipv6 } = f;
+  if (!ipv4 || !ipv6 || (ipv4.state === "down") === (ipv6.state === "down")) return base;
+  const [down, other] = ipv6.state === "down" ? (["ipv6", "ipv4"] as const) : (["ipv4", "ipv6"] as const);
+  const o = f[other]!;
+  return `${FAMILY_NAME[down]} down: ${f[down]!.reason || "no answer"}; ${FAMILY_NAME[other]} ${o.state}` +
+    (o.reason ? `: ${o.reason}` : "");
+}
 
 export function buildStatus(s: StatusInputs): StatusSnapshot {
   const doc = s.gen?.doc;
@@ -39,6 +55,19 @@ export function buildStatus(s: StatusInputs): StatusSnapshot {
     const flows = s.flows[name] ?? { flows: 0, bytes: 0 };
     const reason = !entry.enabled ? "disabled" : slot?.failed ? `plugin failed: ${slot.failed}` : view?.reason ?? "";
     const override = s.overrides.get(name);
+    const fams = wanFamilies(entry);
+    const view6 = slot?.runtime?.view6() ?? view;
+    const families = entry.enabled && fams.includes("ipv6")
+      ? {
+        ...(fams.includes("ipv4") ? { ipv4: { state: s.effectiveState(name), reason } } : {}),
+        ipv6: {
+          state: (s.effectiveState6 ?? s.effectiveState)(name),
+          reason: slot?.failed ? reason : view6?.reason ?? "",
+        },
+      }
+      : undefined;
+    const shown = families ? familyReason(reason, families) : reason;
+    const targets6 = slot?.runtime?.view6()?.targets ?? [];
     const usage = s.usage?.(name);
     wans.push({
       name,
@@ -53,13 +82,13 @@ export function buildStatus(s: StatusInputs): StatusSnapshot {
       state: entry.enabled ? s.effectiveState(name) : "down",
       health: view?.state ?? (entry.enabled ? "down" : "unknown"),
       ...(override ? { override } : {}),
-      reason: override ? `forced ${override} by operator (${reason})` : reason,
+      reason: override ? `forced ${override} by operator (${shown})` : shown,
       since: iso(view?.since ?? 0),
       phase: view?.phase ?? "down",
       latencyMs: view?.latencyMs,
       lossPct: view?.lossPct ?? 0,
-      targets: view?.targets ?? [],
-      probesSent: view?.probesSent ?? 0,
+      targets: [...(view?.targets ?? []), ...targets6],
+      probesSent: (view?.probesSent ?? 0) + (slot?.runtime?.view6()?.probesSent ?? 0),
       present: insp?.present ?? false,
       carrier: insp?.carrier ?? false,
       address: insp?.address,
@@ -69,6 +98,10 @@ export function buildStatus(s: StatusInputs): StatusSnapshot {
       bytes: flows.bytes,
       share: totalFlows === 0 ? 0 : flows.flows / totalFlows,
       carrying: carrying.has(name),
+      ...(families ? { families } : {}),
+      ...(insp?.address6 ? { address6: insp.address6 } : {}),
+      ...(insp?.gateway6 ? { gateway6: insp.gateway6 } : {}),
+      ...(s.plan.carriers6 ? { carrying6: s.plan.carriers6.some((c) => c.wan === name) } : {}),
       ...(usage ? { usage } : {}),
       probeBytesPerMonth: probeBytesPerMonth(entry.tracker, {
         metered: entry.metered,
@@ -83,6 +116,7 @@ export function buildStatus(s: StatusInputs): StatusSnapshot {
       carriers: s.plan.carriers,
       lastResort: s.plan.lastResort,
       summary: s.plan.summary,
+      ...(s.plan.carriers6 ? { carriers6: s.plan.carriers6, summary6: s.plan.summary6 ?? "" } : {}),
       appliedAt: s.appliedAt === undefined ? undefined : iso(s.appliedAt),
     },
     dataplane: s.dataplane,

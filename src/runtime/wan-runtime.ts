@@ -4,16 +4,22 @@
  * plugins are bounded: an inspect that fails or does not answer makes the WAN down with
  * that reason (a hung one is not called again until it settles), and tracker results are
  * checked before the health machine sees them.
+ *
+ * Dual stack: a WAN whose targets are of both families runs one health machine per family
+ * (IPv6 targets judge IPv6, the others IPv4), each fed its own family's traffic counters when
+ * the platform tells them apart; `state` is the IPv4 judge's, `state6` the IPv6 one's.
  * @module
  */
 import type { Clock, TimerHandle } from "../clock.ts";
+import { splitTargets } from "../families.ts";
 import { messageOf, PluginResultError, PluginTimeoutError } from "../errors.ts";
 import type { HealthConfig } from "../health/config.ts";
 import { HealthMachine, type Transition } from "../health/machine.ts";
 import type { HealthView } from "../health/types.ts";
 import type { Logger } from "../log.ts";
 import type { TargetResult, TrackerInstance, TrackerSession, WanInspection, WanInstance } from "../plugin.ts";
-import type { Links, ProbeBinding } from "../platform.ts";
+import type { LinkInfo, Links, ProbeBinding } from "../platform.ts";
+import type { TrafficCounters } from "../health/machine.ts";
 import { bounded, type CallSite, type PluginLimits, seconds } from "./bounded.ts";
 import { ResultGate } from "./result-check.ts";
 
@@ -48,14 +54,31 @@ export interface WanRuntimeOptions {
 
 function sameInspection(a: WanInspection | undefined, b: WanInspection): boolean {
   return !!a && a.device === b.device && a.present === b.present && a.carrier === b.carrier &&
-    a.address === b.address && a.gateway === b.gateway;
+    a.address === b.address && a.gateway === b.gateway && a.address6 === b.address6 && a.gateway6 === b.gateway6;
+}
+
+/** The IPv4 share of a device's counters: totals less the IPv6 ones, when the platform counts those apart. */
+function ipv4Counters(info: LinkInfo): TrafficCounters {
+  const six = info.ipv6;
+  if (!six) return info;
+  return {
+    txPackets: Math.max(0, info.txPackets - six.txPackets),
+    rxPackets: Math.max(0, info.rxPackets - six.rxPackets),
+    rxBytes: Math.max(0, info.rxBytes - six.rxBytes),
+  };
 }
 
 export class WanRuntime {
   readonly name: string;
   readonly index: number;
   readonly #o: WanRuntimeOptions;
+  /** The IPv4 judge (or the only one: all targets, or the IPv6 ones when there are no others). */
   readonly #machine: HealthMachine;
+  /** The IPv6 judge, when the targets are of both families. */
+  readonly #machine6?: HealthMachine;
+  readonly #targets6: ReadonlySet<string>;
+  /** Only IPv6 targets: the one machine judges IPv6 and gets the IPv6 counters. */
+  readonly #onlyIpv6: boolean;
   #inspection?: WanInspection;
   #session?: TrackerSession;
   #sessionKey = "";
@@ -77,22 +100,40 @@ export class WanRuntime {
     this.#o = o;
     this.name = o.name;
     this.index = o.index;
-    this.#machine = new HealthMachine(o.health, o.tracker.targets, o.clock.now(), o.wan.device, { metered: o.metered });
+    const { v4, v6 } = splitTargets(o.tracker.targets);
+    const both = v4.length > 0 && v6.length > 0;
+    this.#targets6 = new Set(both ? v6 : []);
+    this.#onlyIpv6 = v4.length === 0 && v6.length > 0;
+    const opts = { metered: o.metered };
+    this.#machine = new HealthMachine(o.health, both ? v4 : o.tracker.targets, o.clock.now(), o.wan.device, opts);
+    if (both) this.#machine6 = new HealthMachine(o.health, v6, o.clock.now(), o.wan.device, opts);
     this.#gate = new ResultGate(o.tracker.targets, (err) => o.onError(o.name, "tracker", err));
   }
 
   get state() {
     return this.#machine.state;
   }
+  /** The IPv6 judge's state (the one machine's when the targets are of one family). */
+  get state6() {
+    return (this.#machine6 ?? this.#machine).state;
+  }
   /** A config change that keeps the runtime may turn metered on or off. */
   setMetered(metered: boolean): void {
-    if (this.#machine.setMetered(metered)) this.#retune();
+    const a = this.#machine.setMetered(metered);
+    const b = this.#machine6?.setMetered(metered) ?? false;
+    if (a || b) this.#retune();
   }
   get inspection(): WanInspection | undefined {
     return this.#inspection;
   }
   view(): HealthView {
-    const v = this.#machine.view();
+    return this.#withProblems(this.#machine.view());
+  }
+  /** The IPv6 judge's view, when it has its own (else undefined: `view()` covers IPv6 too). */
+  view6(): HealthView | undefined {
+    return this.#machine6 ? this.#withProblems(this.#machine6.view()) : undefined;
+  }
+  #withProblems(v: HealthView): HealthView {
     const base = this.#inspectProblem ?? v.reason;
     const rejected = this.#gate.problem;
     const reason = rejected ? (base ? `${base}; ${rejected}` : rejected) : base;
@@ -159,12 +200,13 @@ export class WanRuntime {
     this.#inspection = next;
     this.#inspectProblem = problem;
     const moved = this.#machine.onLink(next.present, next.carrier, this.#o.clock.now());
+    const moved6 = this.#machine6?.onLink(next.present, next.carrier, this.#o.clock.now());
     // The machine sees a missing device; the event says why there is no reading.
     const t = moved && problem ? { ...moved, reason: problem } : moved;
     await this.#syncSession();
     this.#retune();
     if (t) this.#o.log.info("{wan} {from} → {to}: {reason}", { wan: this.name, ...t });
-    if (t || changed) this.#o.onChange(this.name, t);
+    if (t || changed || moved6) this.#o.onChange(this.name, t);
   }
 
   /** The plugin's inspect, or the call still in flight when the last one hung (given up after a while). */
@@ -197,9 +239,16 @@ export class WanRuntime {
     const now = this.#o.clock.now();
     const t = this.#machine.onTick(now, this.#o.steadyIntervalMs);
     if (t) this.#report(t);
+    const t6 = this.#machine6?.onTick(now, this.#o.steadyIntervalMs);
+    if (t6) this.#report6(t6);
     try {
       const info = await this.#o.links.get(insp.device);
-      if (this.#machine.onTraffic(info, this.#o.clock.now())) this.#retune();
+      const at = this.#o.clock.now();
+      // Each judge sees its own family's traffic: IPv6 arriving must not hide an IPv4 outage, nor the reverse.
+      const mine = this.#onlyIpv6 ? info.ipv6 : this.#machine6 ? ipv4Counters(info) : info;
+      const moved = mine !== undefined && this.#machine.onTraffic(mine, at);
+      const moved6 = info.ipv6 !== undefined && this.#machine6?.onTraffic(info.ipv6, at) === true;
+      if (moved || moved6) this.#retune();
     } catch {
       // Counters are best-effort evidence; the tracker still judges.
     }
@@ -208,17 +257,18 @@ export class WanRuntime {
   #binding(): ProbeBinding | undefined {
     const i = this.#inspection;
     if (!i?.present) return undefined;
-    return { wan: this.name, device: i.device, address: i.address?.split("/")[0], index: this.index };
+    const address6 = i.address6?.split("/")[0];
+    return { wan: this.name, device: i.device, address: i.address?.split("/")[0], ...(address6 ? { address6 } : {}), index: this.index };
   }
 
   async #syncSession(): Promise<void> {
     const b = this.#binding();
-    const key = b ? `${b.device}|${b.address ?? ""}` : "";
+    const key = b ? `${b.device}|${b.address ?? ""}|${b.address6 ?? ""}` : "";
     if (key === this.#sessionKey) return;
     await this.#closeSession();
     this.#sessionKey = key;
     if (!b || this.#o.tracker.targets.length === 0 || this.#stopped) return;
-    this.#intervalMs = this.#machine.intervalMs(this.#o.steadyIntervalMs);
+    this.#intervalMs = this.#cadence();
     const seq = ++this.#sessionSeq;
     const emit = (r: TargetResult) => {
       if (this.#stopped || seq !== this.#sessionSeq) return;
@@ -239,8 +289,13 @@ export class WanRuntime {
 
   #onResult(r: TargetResult): void {
     if (!this.#gate.admit(r, this.#o.clock.now())) return;
-    const t = this.#machine.onResult(r, this.#o.clock.now());
-    if (t) this.#report(t);
+    if (this.#machine6 && this.#targets6.has(r.target)) {
+      const t6 = this.#machine6.onResult(r, this.#o.clock.now());
+      if (t6) this.#report6(t6);
+    } else {
+      const t = this.#machine.onResult(r, this.#o.clock.now());
+      if (t) this.#report(t);
+    }
     this.#retune();
   }
 
@@ -260,8 +315,14 @@ export class WanRuntime {
     }
   }
 
-  #retune(): void {
+  /** The probe interval: the faster of the judges' (one tracker session probes both families). */
+  #cadence(): number {
     const ms = this.#machine.intervalMs(this.#o.steadyIntervalMs);
+    return this.#machine6 ? Math.min(ms, this.#machine6.intervalMs(this.#o.steadyIntervalMs)) : ms;
+  }
+
+  #retune(): void {
+    const ms = this.#cadence();
     if (!this.#session || ms === this.#intervalMs) return;
     this.#intervalMs = ms;
     try {
@@ -274,6 +335,12 @@ export class WanRuntime {
   #report(t: Transition): void {
     this.#o.log.info("{wan} {from} → {to}: {reason}", { wan: this.name, ...t });
     this.#o.onChange(this.name, t);
+  }
+
+  /** An IPv6 judge's transition: logged, and a replan (the WAN's own state did not change). */
+  #report6(t: Transition): void {
+    this.#o.log.info("{wan} IPv6 {from} → {to}: {reason}", { wan: this.name, ...t });
+    this.#o.onChange(this.name);
   }
 }
 

@@ -27,6 +27,12 @@ export interface DataplaneHarness extends Partial<PolicyHarness> {
   openLong(): Promise<LongFlow>;
   /** A new connection originated by the router itself. */
   routerConnect?(): Promise<string>;
+  /**
+   * Dual stack (the IPv6 cases run only when given): one new IPv6 connection from the LAN, and a
+   * long-lived one. The harness's uplinks then carry IPv6 facts (address6, gateway6).
+   */
+  connect6?(): Promise<string>;
+  openLong6?(): Promise<LongFlow>;
   /** A fingerprint of the live state (e.g. ruleset handles); equal before and after a no-op apply. */
   snapshot?(): Promise<string>;
   dispose(): Promise<void>;
@@ -37,6 +43,19 @@ export function makePlan(h: DataplaneHarness, carriers: readonly Carrier[], last
   const uplinks: Record<string, PlanUplink> = {};
   for (const u of h.uplinks) uplinks[u.name] = u;
   return { uplinks, carriers, lastResort, flush: [], summary: carriers.map((c) => `${c.wan}:${c.weight}`).join(" ") || lastResort };
+}
+
+/** Builds a dual-stack plan: every uplink carries both families; `carriers6` for IPv6. */
+export function makePlan6(
+  h: DataplaneHarness,
+  carriers: readonly Carrier[],
+  carriers6: readonly Carrier[],
+  lastResort: LastResort = "unreachable",
+): RoutingPlan {
+  const plan = makePlan(h, carriers, lastResort);
+  const uplinks: Record<string, PlanUplink> = {};
+  for (const u of h.uplinks) uplinks[u.name] = { ...u, families: ["ipv4", "ipv6"] };
+  return { ...plan, uplinks, carriers6, flush6: [], summary6: carriers6.map((c) => c.wan).join(" ") || lastResort };
 }
 
 async function tally(h: DataplaneHarness, n: number): Promise<Map<string, number>> {
@@ -176,5 +195,60 @@ export function runDataplaneContract(name: string, makeHarness: () => Promise<Da
     });
 
     registerPolicyCases(() => h, (carriers) => makePlan(h, carriers), apply);
+
+    it("IPv6: new IPv6 connections follow carriers6 while IPv4 ones follow carriers", async (t) => {
+      if (!h.connect6) return t.skip("harness has no IPv6");
+      const [a, b, c] = h.uplinks;
+      await apply(makePlan6(h, [{ wan: a.name, weight: 1 }], [{ wan: b.name, weight: 1 }]));
+      for (let i = 0; i < 5; i++) {
+        assert.equal(await h.connect6(), b.name);
+        assert.equal(await h.connect(), a.name);
+      }
+      await apply(makePlan6(h, [{ wan: a.name, weight: 1 }], [{ wan: c.name, weight: 1 }]));
+      assert.equal(await h.connect6(), c.name, "a carriers6 change moves new IPv6 connections");
+      assert.equal(await h.connect(), a.name, "and leaves IPv4 alone");
+    });
+
+    it("IPv6: weights 3:1 in carriers6 split new IPv6 connections within 5 sigma over 400", async (t) => {
+      if (!h.connect6) return t.skip("harness has no IPv6");
+      const [a, b] = h.uplinks;
+      await apply(makePlan6(h, [{ wan: a.name, weight: 1 }], [{ wan: a.name, weight: 3 }, { wan: b.name, weight: 1 }]));
+      const counts = new Map<string, number>();
+      for (let i = 0; i < 400; i++) {
+        const name = await h.connect6();
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+      const na = counts.get(a.name) ?? 0, nb = counts.get(b.name) ?? 0;
+      assert.equal(na + nb, 400, `only the two IPv6 carriers are used: ${JSON.stringify([...counts])}`);
+      assert.ok(Math.abs(na - 300) <= 43, `${a.name} carried ${na} of 400 IPv6 connections, expected 300 ± 43`);
+    });
+
+    it("IPv6: flush(uplink, ipv6) moves only that uplink's IPv6 flows, not its IPv4 ones", async (t) => {
+      if (!h.connect6 || !h.openLong6) return t.skip("harness has no IPv6");
+      const [a, b] = h.uplinks;
+      await apply(makePlan6(h, [{ wan: a.name, weight: 1 }], [{ wan: a.name, weight: 1 }]));
+      const v4 = await h.openLong();
+      const v6 = await h.openLong6();
+      try {
+        assert.equal(await v4.uplink(), a.name);
+        assert.equal(await v6.uplink(), a.name);
+        await apply(makePlan6(h, [{ wan: a.name, weight: 1 }], [{ wan: b.name, weight: 1 }]));
+        const n = await h.dataplane.flush([a.name], "ipv6");
+        assert.ok(n >= 1, `flush reported ${n} flows, expected at least 1`);
+        assert.notEqual(await v6.uplink(), a.name, "the IPv6 flow no longer uses its old uplink");
+        assert.equal(await v4.uplink(), a.name, "the IPv4 flow is untouched");
+      } finally {
+        await v4.close();
+        await v6.close();
+      }
+    });
+
+    it("IPv6: with no IPv6 carriers, last resort unreachable makes new IPv6 connections fail, IPv4 still connects", async (t) => {
+      if (!h.connect6) return t.skip("harness has no IPv6");
+      const [a] = h.uplinks;
+      await apply(makePlan6(h, [{ wan: a.name, weight: 1 }], []));
+      await assert.rejects(h.connect6());
+      assert.equal(await h.connect(), a.name);
+    });
   });
 }

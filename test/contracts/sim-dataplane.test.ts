@@ -2,27 +2,39 @@
 import { FakeClock } from "../../src/clock.ts";
 import type { PlanUplink } from "../../src/plan.ts";
 import { createSimPlatform } from "../../src/platform/sim/index.ts";
-import { UPLINKS } from "../helpers.ts";
+import { DUAL_UPLINKS } from "../ipv6/rig.ts";
 import { type DataplaneHarness, runDataplaneContract } from "./dataplane.case.ts";
 
 runDataplaneContract("sim", () => {
-  const platform = createSimPlatform({ clock: new FakeClock(), uplinks: UPLINKS, seed: 11 });
+  const platform = createSimPlatform({ clock: new FakeClock(), uplinks: DUAL_UPLINKS, seed: 11 });
   const dp = platform.dataplane;
   const names = ["ethernet", "repeater", "tethering", "cellular"];
-  const uplinks: PlanUplink[] = UPLINKS.map((u, i) => ({
+  const uplinks: PlanUplink[] = DUAL_UPLINKS.map((u, i) => ({
     name: names[i],
     device: u.device,
     gateway: u.gateway,
     address: u.address.split("/")[0],
+    address6: u.address6!.split("/")[0],
+    gateway6: u.gateway6,
     nat: true,
     index: i + 1,
     ready: true,
   }));
-  const connect = () => {
-    const r = dp.open();
+  const connectOf = (family: "ipv4" | "ipv6") => () => {
+    const r = dp.open(family);
     if (!r.ok) return Promise.reject(new Error(`connection failed: ${r.error}`));
     dp.end(r.flow.id);
     return Promise.resolve(r.flow.uplink);
+  };
+  const connect = connectOf("ipv4");
+  const openLongOf = (family: "ipv4" | "ipv6") => () => {
+    const r = dp.open(family);
+    if (!r.ok) return Promise.reject(new Error(`connection failed: ${r.error}`));
+    r.flow.bytes += 1500;
+    return Promise.resolve({
+      uplink: () => Promise.resolve(dp.flow(r.flow.id)?.uplink),
+      close: () => Promise.resolve(dp.end(r.flow.id)),
+    });
   };
   const harness: DataplaneHarness = {
     dataplane: dp,
@@ -30,15 +42,9 @@ runDataplaneContract("sim", () => {
     uplinks,
     connect,
     routerConnect: connect,
-    openLong() {
-      const r = dp.open();
-      if (!r.ok) return Promise.reject(new Error(`connection failed: ${r.error}`));
-      r.flow.bytes += 1500;
-      return Promise.resolve({
-        uplink: () => Promise.resolve(dp.flow(r.flow.id)?.uplink),
-        close: () => Promise.resolve(dp.end(r.flow.id)),
-      });
-    },
+    openLong: openLongOf("ipv4"),
+    connect6: connectOf("ipv6"),
+    openLong6: openLongOf("ipv6"),
     snapshot: () => Promise.resolve(`${dp.ops.length}`),
     sources: ["198.18.100.2", "198.18.100.3", "198.18.100.4"],
     destinations: [{ host: "198.19.0.1", port: 80 }, { host: "198.19.0.2", port: 8080 }],

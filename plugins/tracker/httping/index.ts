@@ -15,7 +15,13 @@ const URL_SCHEMA = v.pipe(
 );
 
 export const httpingSchema = v.strictObject({
-  urls: v.pipe(v.array(URL_SCHEMA), v.minLength(1, "Name at least one URL"), v.maxLength(4), v.title("URLs")),
+  urls: v.pipe(
+    v.array(URL_SCHEMA),
+    v.minLength(1, "Name at least one URL"),
+    v.maxLength(4),
+    v.title("URLs"),
+    v.description("An IPv6 host is written in brackets, e.g. http://[2001:2::1]/ (probed over IPv6)."),
+  ),
   method: v.optional(v.pipe(v.picklist(["HEAD", "GET"]), v.title("Method")), "HEAD"),
   expectStatus: v.optional(
     v.pipe(

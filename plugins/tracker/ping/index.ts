@@ -7,15 +7,19 @@ import * as v from "valibot";
 import type { EchoResult, EchoStream, TimerHandle, TrackerPlugin } from "../../../src/index.ts";
 import { perTargetInterval, staggerMs } from "../_shared/cadence.ts";
 
-const IPV4 = v.pipe(v.string(), v.ipv4("Expected an IPv4 address"));
+/** An IPv4 or IPv6 address (IPv6 targets are probed with ICMPv6 from the uplink's IPv6 address). */
+const ADDRESS = v.pipe(v.string(), v.ip("Expected an IPv4 or IPv6 address"));
 
 export const pingSchema = v.strictObject({
   targets: v.pipe(
-    v.array(IPV4),
+    v.array(ADDRESS),
     v.minLength(1, "Name at least one target"),
     v.maxLength(8),
     v.title("Targets"),
-    v.description("Addresses that answer ping reliably (several: a quorum decides)."),
+    v.description(
+      "Addresses that answer ping reliably (several: a quorum decides). IPv6 addresses are probed with ICMPv6; " +
+        "a dual-stack WAN with targets of both families judges each family on its own.",
+    ),
   ),
   count: v.optional(
     v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10), v.title("Pings per target per round")),

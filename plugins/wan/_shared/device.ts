@@ -25,7 +25,10 @@ export const gatewayField = v.optional(
   ),
 );
 
-/** inspectDevice reads presence, carrier, address and gateway; `gateway` overrides the learned one. */
+/**
+ * inspectDevice reads presence, carrier, addresses and gateways (IPv6 ones when the uplink has
+ * them); `gateway` overrides the learned IPv4 one.
+ */
 export async function inspectDevice(
   ctx: PluginContext,
   device: string,
@@ -39,6 +42,8 @@ export async function inspectDevice(
     carrier: info.present && info.carrier,
     address: info.address,
     gateway: gateway ?? info.gateway,
+    ...(info.address6 ? { address6: info.address6 } : {}),
+    ...(info.gateway6 ? { gateway6: info.gateway6 } : {}),
     details: { operstate: info.operstate, rxBytes: info.rxBytes, txBytes: info.txBytes, ...details },
   };
 }

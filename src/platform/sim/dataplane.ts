@@ -1,10 +1,10 @@
 /**
  * SimDataplane: a flow table that behaves like conntrack. New flows pick an uplink by the
- * plan's weights; existing flows keep theirs until flushed. It records every operation so
+ * plan's weights (IPv6 ones by `carriers6`); existing flows keep theirs until flushed. It records every operation so
  * tests can check idempotence.
  * @module
  */
-import type { PlanDiff, RoutingPlan } from "../../plan.ts";
+import type { Carrier, Family, PlanDiff, RoutingPlan } from "../../plan.ts";
 import { EMPTY_PLAN } from "../../plan.ts";
 import { choosePolicy, type Connection, StickyTable, weightedPick } from "../../policy/select.ts";
 import type { Dataplane, FlowStats, RoutingSettings } from "../../platform.ts";
@@ -13,6 +13,7 @@ import type { SimWorld } from "./world.ts";
 export interface SimFlow {
   readonly id: number;
   readonly uplink: string;
+  readonly family: Family;
   bytes: number;
 }
 
@@ -55,20 +56,21 @@ export class SimDataplane implements Dataplane {
     const same = JSON.stringify({ ...this.#plan, flush: [] }) === JSON.stringify({ ...plan, flush: [] });
     this.#plan = plan;
     this.#sticky.prune(plan); // a sticky uplink that stops carrying for its policy is forgotten at once
-    if (!same) this.ops.push(`apply ${plan.carriers.map((c) => `${c.wan}:${c.weight}`).join(",") || plan.lastResort}`);
+    const list = (cs: readonly Carrier[]) => cs.map((c) => `${c.wan}:${c.weight}`).join(",") || plan.lastResort;
+    if (!same) this.ops.push(`apply ${list(plan.carriers)}${plan.carriers6 ? ` v6 ${list(plan.carriers6)}` : ""}`);
     return Promise.resolve();
   }
 
-  flush(uplinks: readonly string[]): Promise<number> {
+  flush(uplinks: readonly string[], family?: Family): Promise<number> {
     const set = new Set(uplinks);
     let n = 0;
     for (const [id, f] of this.#flows) {
-      if (set.has(f.uplink)) {
+      if (set.has(f.uplink) && (!family || f.family === family)) {
         this.#flows.delete(id);
         n++;
       }
     }
-    this.ops.push(`flush ${uplinks.join(",")} (${n})`);
+    this.ops.push(`flush ${uplinks.join(",")}${family ? ` ${family}` : ""} (${n})`);
     return Promise.resolve(n);
   }
 
@@ -92,11 +94,22 @@ export class SimDataplane implements Dataplane {
     return Promise.resolve();
   }
 
-  /** Opens a new connection from the LAN: the plan's weights choose, as nft numgen would. */
-  open(): OpenResult {
-    const carriers = this.#plan.carriers;
+  /**
+   * Opens a new connection from the LAN: the plan's weights choose, as nft numgen would. An
+   * IPv6 connection uses `carriers6`; a plan without them routes IPv6 by the main table (the
+   * first ready uplink that carries IPv6).
+   */
+  open(family: Family = "ipv4"): OpenResult {
+    const v6 = family === "ipv6";
+    const carries = (name: string) => !v6 || (this.#plan.uplinks[name]?.families ?? ["ipv4"]).includes("ipv6");
+    const carriers: readonly Carrier[] = v6 ? this.#plan.carriers6 ?? [] : this.#plan.carriers;
+    const main = () =>
+      Object.values(this.#plan.uplinks).filter((u) => u.ready && carries(u.name)).sort((a, b) => a.index - b.index)[0]?.name;
     let uplink: string | undefined;
-    if (carriers.length > 0) {
+    if (v6 && this.#plan.carriers6 === undefined) {
+      uplink = main();
+      if (!uplink) return { ok: false, error: "no-route" };
+    } else if (carriers.length > 0) {
       const total = carriers.reduce((s, c) => s + c.weight, 0);
       let pick = Math.floor(this.#random() * total);
       for (const c of carriers) {
@@ -107,12 +120,12 @@ export class SimDataplane implements Dataplane {
         pick -= c.weight;
       }
     } else if (this.#plan.lastResort === "main") {
-      uplink = Object.values(this.#plan.uplinks).filter((u) => u.ready).sort((a, b) => a.index - b.index)[0]?.name;
+      uplink = main();
       if (!uplink) return { ok: false, error: "no-route" };
     } else {
       return { ok: false, error: this.#plan.lastResort };
     }
-    const flow = { id: this.#nextId++, uplink: uplink!, bytes: 0 };
+    const flow = { id: this.#nextId++, uplink: uplink!, family, bytes: 0 };
     this.#flows.set(flow.id, flow);
     return { ok: true, flow };
   }
@@ -166,7 +179,7 @@ export class SimDataplane implements Dataplane {
   alive(id: number): boolean {
     const f = this.#flows.get(id);
     const dev = f && this.#plan.uplinks[f.uplink]?.device;
-    return !!dev && this.#world.reachable(dev);
+    return !!dev && this.#world.reachable(dev, f.family);
   }
 
   /** The device an uplink name maps to in the plan in force. */

@@ -14,6 +14,7 @@ import type {
   Links,
   Probes,
 } from "../../platform.ts";
+import { targetFamily } from "../../families.ts";
 import type { SimWorld } from "./world.ts";
 
 export class SimProbes implements Probes {
@@ -30,7 +31,9 @@ export class SimProbes implements Probes {
     let closed = false;
     let timer: TimerHandle | undefined;
     const pending = new Set<TimerHandle>();
-    const ipBytes = 28 + opts.size;
+    // IPv6 targets go out as ICMPv6 (40-byte header) and are answered only where the uplink carries IPv6.
+    const family = targetFamily(opts.target) === "ipv6" ? "ipv6" : "ipv4";
+    const ipBytes = (family === "ipv6" ? 48 : 28) + opts.size;
     const later = (ms: number, fn: () => void) => {
       const t = w.clock.setTimeout(() => {
         pending.delete(t);
@@ -43,11 +46,16 @@ export class SimProbes implements Probes {
       const dev = opts.binding.device;
       const u = w.uplink(dev);
       if (u?.present) u.probeBytes += ipBytes;
-      w.traffic(dev, { packets: 1, bytes: ipBytes }, { packets: 0, bytes: 0 });
-      const r = w.roundTrip(dev);
+      if (!w.carries(dev, family)) {
+        later(0, () => onResult({ target: opts.target, ok: false, error: "network unreachable" }));
+        timer = w.clock.setTimeout(send, interval);
+        return;
+      }
+      w.traffic(dev, { packets: 1, bytes: ipBytes }, { packets: 0, bytes: 0 }, family);
+      const r = w.roundTrip(dev, family);
       if (r.ok && r.rttMs <= timeout) {
         later(r.rttMs, () => {
-          w.traffic(dev, { packets: 0, bytes: 0 }, { packets: 1, bytes: ipBytes });
+          w.traffic(dev, { packets: 0, bytes: 0 }, { packets: 1, bytes: ipBytes }, family);
           const back = w.uplink(dev);
           if (back?.present) back.probeBytes += ipBytes;
           onResult({ target: opts.target, ok: true, rttMs: r.rttMs });
@@ -79,8 +87,10 @@ export class SimProbes implements Probes {
   http(req: HttpProbeRequest, signal: AbortSignal): Promise<HttpProbeResult> {
     const w = this.#world;
     const dev = req.binding.device;
-    const r = w.roundTrip(dev);
-    w.traffic(dev, { packets: 5, bytes: 400 }, r.ok ? { packets: 4, bytes: 600 } : { packets: 0, bytes: 0 });
+    const family = targetFamily(req.url) === "ipv6" ? "ipv6" : "ipv4";
+    if (!w.carries(dev, family)) return Promise.resolve({ ok: false, error: "network unreachable" });
+    const r = w.roundTrip(dev, family);
+    w.traffic(dev, { packets: 5, bytes: 400 }, r.ok ? { packets: 4, bytes: 600 } : { packets: 0, bytes: 0 }, family);
     const u = w.uplink(dev);
     if (u?.present) u.probeBytes += r.ok ? 1000 : 400;
     return new Promise((resolve) => {
@@ -125,6 +135,7 @@ export class SimLinks implements Links {
       operstate: u.carrier ? "up" : "down",
       address: u.address,
       gateway: u.gateway,
+      ...(u.address6 ? { address6: u.address6, gateway6: u.gateway6, ipv6: { ...u.ipv6 } } : {}),
       rxBytes: u.rxBytes,
       txBytes: u.txBytes,
       rxPackets: u.rxPackets,
