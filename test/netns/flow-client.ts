@@ -4,15 +4,18 @@
  *   {"id":2,"op":"open","flow":"f1",…} → a kept-alive connection; {"op":"ask","flow":"f1"} → one GET on it
  *   {"id":3,"op":"close","flow":"f1"}
  * `connect` and `open` take an optional "local" source address (one of the namespace's own).
+ *   {"id":4,"op":"udp","host":…,"port":5060,"local":…} → one datagram from a new socket (a new
+ *   conntrack flow); the answer's source is what the UDP echo server saw (sent up to 3 times).
  * Each answer is one JSON line {"id":…,"ok":true,"source":"198.19.1.1"} or {"id":…,"ok":false,"error":…}.
  * @module
  */
 import { connect, type Socket } from "node:net";
+import { createSocket } from "node:dgram";
 import { createInterface } from "node:readline";
 
 interface Cmd {
   id: number;
-  op: "connect" | "open" | "ask" | "close";
+  op: "connect" | "open" | "ask" | "close" | "udp";
   host?: string;
   port?: number;
   flow?: string;
@@ -80,9 +83,30 @@ function track(sock: Socket) {
   return f;
 }
 
+/** One UDP exchange from a fresh socket; resolves the address the server saw. */
+function udp(host: string, port: number, timeoutMs: number, local?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket(host.includes(":") ? "udp6" : "udp4");
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    const done = (err?: Error, source?: string) => {
+      for (const t of timers) clearTimeout(t);
+      sock.close();
+      if (err) reject(err);
+      else resolve(source ?? "");
+    };
+    sock.on("error", (e) => done(e));
+    sock.on("message", (m) => done(undefined, m.toString().trim()));
+    sock.bind({ address: local, port: 0 }, () => {
+      for (let i = 0; i < 3; i++) timers.push(setTimeout(() => sock.send("?", port, host), (i * timeoutMs) / 3));
+      timers.push(setTimeout(() => done(new Error("udp answer timeout")), timeoutMs));
+    });
+  });
+}
+
 async function handle(c: Cmd): Promise<void> {
   const timeoutMs = c.timeoutMs ?? 1500;
   try {
+    if (c.op === "udp") return reply({ id: c.id, ok: true, source: await udp(c.host ?? "", c.port ?? 0, timeoutMs, c.local) });
     if (c.op === "connect") {
       const f = track(await open(c.host ?? "", c.port ?? 80, timeoutMs, c.local));
       const source = await ask(f, timeoutMs).finally(() => f.sock.destroy());
