@@ -6,7 +6,8 @@
  * It samples every `sampleMs` (15 s) only while some WAN has a cap. Counters that go
  * backwards (the device was recreated, the router rebooted) are counted from zero; a
  * device that is absent is skipped. At `warnPct` of the cap it reports a warning, at the
- * cap "reached", at the end of the period "reset" — each once per period.
+ * cap "reached", at the end of the period "reset" — each once per period. A clock that is
+ * behind the counted period (no NTP yet, stepped back) neither resets nor loses the count.
  * @module
  */
 import { readFile } from "node:fs/promises";
@@ -106,6 +107,8 @@ export class UsageMeter {
   #dirty = false;
   #savedAt: number;
   #closed = false;
+  /** WANs whose count's period starts after the clock's now (said once until the clock catches up). */
+  readonly #behind = new Set<string>();
 
   constructor(o: UsageOptions) {
     this.#o = o;
@@ -248,6 +251,19 @@ export class UsageMeter {
       this.#dirty = true;
       return false;
     }
+    if (now < r.periodStart) {
+      // The clock is behind the period this count belongs to (a router without a real-time
+      // clock before NTP, a clock stepped back across the reset day): the clock is wrong, not
+      // the count. Keep counting into it; only a clock past its end starts a new period.
+      if (!this.#behind.has(w.name)) {
+        this.#behind.add(w.name);
+        this.#o.log.warn("usage: the clock ({now}) is before {wan}'s period ({start}): keeping its count", {
+          now: new Date(now).toISOString(), wan: w.name, start: new Date(r.periodStart).toISOString(),
+        });
+      }
+      return this.#levels(w, r);
+    }
+    this.#behind.delete(w.name);
     if (now < r.periodEnd && p.start === r.periodStart && p.end === r.periodEnd) return this.#levels(w, r);
     if (now < r.periodEnd && now >= r.periodStart) {
       // The cap's period changed in the config mid-period: new bounds, same count.
