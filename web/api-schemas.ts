@@ -114,6 +114,18 @@ export const wanStatus = v.object({
   bytes: v.number(),
   share: v.number(),
   carrying: v.boolean(),
+  families: v.optional(
+    v.pipe(
+      v.object({
+        ipv4: v.optional(v.object({ state, reason: v.string() })),
+        ipv6: v.optional(v.object({ state, reason: v.string() })),
+      }),
+      v.description("Health per address family (WANs whose family is ipv6 or both); state and reason above are IPv4's."),
+    ),
+  ),
+  address6: v.optional(v.string()),
+  gateway6: v.optional(v.string()),
+  carrying6: v.optional(v.pipe(v.boolean(), v.description("Whether new IPv6 connections go here now."))),
   usage: v.optional(
     v.object({
       usedBytes: v.number(),
@@ -133,6 +145,8 @@ export const status = v.object({
     carriers: v.array(carrier),
     lastResort: v.string(),
     summary: v.string(),
+    carriers6: v.optional(v.pipe(v.array(carrier), v.description("IPv6 carriers, when any WAN carries IPv6."))),
+    summary6: v.optional(v.string()),
     appliedAt: v.optional(v.string()),
   }),
   dataplane: v.object({ name: v.string(), error: v.optional(v.string()) }),

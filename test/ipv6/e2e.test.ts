@@ -4,6 +4,8 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
+import * as v from "valibot";
+import { wanStatus as wanStatusSchema } from "../../web/api-schemas.ts";
 import { SimLanClient } from "../../src/platform/sim/index.ts";
 import { advance, until } from "../helpers.ts";
 import { dualWans, makeDualRig } from "./rig.ts";
@@ -37,6 +39,9 @@ describe("IPv6 dual stack on the sim world", () => {
       assert.equal(eth.address6, "2001:2:0:1::2/64");
       assert.equal(eth.carrying6, true);
       assert.equal(eth.targets.length, 6, "targets of both families in the status");
+      const checked = v.safeParse(wanStatusSchema, eth);
+      assert.ok(checked.success, JSON.stringify(!checked.success && checked.issues[0].message));
+      assert.deepEqual(checked.output.families, eth.families, "the API schema keeps the families");
       assert.deepEqual(r.kernel.status().plan.carriers6?.map((c) => c.wan), ["ethernet"]);
     } finally {
       await r.kernel.shutdown({ cleanup: true });
