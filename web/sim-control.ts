@@ -12,6 +12,8 @@ export interface SimUplinkView {
   readonly carrier: boolean;
   /** The ISP forwards traffic (false: a silent failure with the link up). */
   readonly upstream: boolean;
+  /** The ISP forwards IPv6 (false: a silent IPv6-only failure); only on uplinks that carry IPv6. */
+  readonly upstream6?: boolean;
   readonly lossPct: number;
   readonly latencyMs: number;
   readonly jitterMs: number;

@@ -24,6 +24,13 @@ export const uplinkPatch = v.pipe(
     upstream: v.optional(
       v.pipe(v.boolean(), v.title("ISP forwards traffic"), v.description("false: the ISP goes silent while the link stays up")),
     ),
+    upstream6: v.optional(
+      v.pipe(
+        v.boolean(),
+        v.title("ISP forwards IPv6"),
+        v.description("false: IPv6 goes silent while IPv4 keeps working (uplinks with an IPv6 address)"),
+      ),
+    ),
     lossPct: v.optional(bounded(100, "Packet loss, %")),
     latencyMs: v.optional(bounded(10_000, "Added latency, ms")),
     jitterMs: v.optional(bounded(5_000, "Jitter, ms")),
@@ -43,6 +50,7 @@ const uplinkView = v.pipe(
     present: v.boolean(),
     carrier: v.boolean(),
     upstream: v.boolean(),
+    upstream6: v.optional(v.pipe(v.boolean(), v.description("Uplinks with an IPv6 address only"))),
     lossPct: v.number(),
     latencyMs: v.number(),
     jitterMs: v.number(),
@@ -75,6 +83,7 @@ export function simRoutes(d: Deps, sim: SimControl | undefined): Route[] {
     present: u.present,
     carrier: u.carrier,
     upstream: u.upstream,
+    ...(u.upstream6 === undefined ? {} : { upstream6: u.upstream6 }),
     lossPct: u.lossPct,
     latencyMs: u.latencyMs,
     jitterMs: u.jitterMs,

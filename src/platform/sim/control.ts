@@ -9,7 +9,7 @@ import type { SimLanClient } from "./client.ts";
 import type { SimPreset } from "./presets.ts";
 import type { SimUplinkSpec, SimWorld } from "./world.ts";
 
-const KEYS = ["present", "carrier", "upstream", "lossPct", "latencyMs", "jitterMs"] as const;
+const KEYS = ["present", "carrier", "upstream", "upstream6", "lossPct", "latencyMs", "jitterMs"] as const;
 type Knob = typeof KEYS[number];
 type Knobs = { [K in Knob]-?: NonNullable<SimUplinkSpec[K]> };
 
@@ -40,12 +40,23 @@ export class SimController {
   #knobs(device: string): Knobs | undefined {
     const u = this.#world.uplink(device);
     if (!u) return undefined;
-    return { present: u.present, carrier: u.carrier, upstream: u.upstream, lossPct: u.lossPct, latencyMs: u.latencyMs, jitterMs: u.jitterMs };
+    return {
+      present: u.present,
+      carrier: u.carrier,
+      upstream: u.upstream,
+      upstream6: u.upstream6,
+      lossPct: u.lossPct,
+      latencyMs: u.latencyMs,
+      jitterMs: u.jitterMs,
+    };
   }
 
+  /** An uplink's knobs; `upstream6` only where the uplink carries IPv6. */
   #view(device: string) {
     const k = this.#knobs(device);
-    return k && { device, ...k };
+    if (!k) return undefined;
+    const { upstream6, ...rest } = k;
+    return { device, ...rest, ...(this.#world.carries(device, "ipv6") ? { upstream6 } : {}) };
   }
 
   uplinks() {
@@ -63,7 +74,7 @@ export class SimController {
   restoreUplink(device: string) {
     const first = this.#initial.get(device);
     if (!first) return undefined;
-    this.#world.set(device, { ...first, present: true, carrier: true, upstream: true, lossPct: 0 });
+    this.#world.set(device, { ...first, present: true, carrier: true, upstream: true, upstream6: true, lossPct: 0 });
     return this.#view(device);
   }
 
