@@ -125,6 +125,8 @@ test("api.listen: a rollback that changes it shows a countdown; Keep this change
   await until("the countdown runs", 3000, async () => Number((await page.getByTestId("countdown").innerText()).replace(/\D/g, "")) < t1);
   assert.equal(await answers(other), true, "the new address listens while it waits");
   await shot(page, "21-listen-confirm");
+  const serious = (await axe(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(serious, [], "axe: no serious violation with the confirm banner");
   await page.setViewportSize({ width: 375, height: 800 });
   await shot(page, "22-listen-confirm-phone", false);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -3,7 +3,8 @@
  * `rules` (an ordered list) drawn by the generic schema form from the OpenAPI `Config`
  * schema. A policy and a rule are created and applied; an unknown policy is refused at its
  * field with nothing applied; rules are reordered and removed; every key of the WAN entry
- * schema (family, NAT66, data cap, once the daemon has them) appears in an interface's settings.
+ * schema (family, NAT66, data cap, once the daemon has them) appears in an interface's settings,
+ * and every key of the mode entry (sticky, degraded) in the method card.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -96,7 +97,7 @@ test("routing policy: an unknown policy is refused at its field, nothing applied
   assert.deepEqual(doc.policies, {});
 });
 
-test("WAN settings: every key of the WAN entry schema (family, NAT66, data cap…) appears by itself", { skip }, async () => {
+test("WAN and mode settings: every key of their entry schemas (family, NAT66, data cap, sticky, degraded…) appears by itself", { skip }, async () => {
   const page = main.page;
   const openapi = await daemon.api<{ components: { schemas: { WanEntry: { oneOf: { properties: Record<string, { const?: string }> }[] } } } }>(
     "GET",
@@ -111,6 +112,16 @@ test("WAN settings: every key of the WAN entry schema (family, NAT66, data cap�
   for (const k of keys) {
     const shown = await wan.locator(`#f-wans-cellular-${k}, [data-path="wans.cellular.${k}"]`).count();
     assert.ok(shown > 0, `wans.cellular.${k} has a field`);
+  }
+  // The method card draws the mode's whole entry (its kernel keys: sticky, degraded…) the same way.
+  const modes = (await daemon.api<{ components: { schemas: { ModeEntry: { oneOf: { properties: Record<string, { const?: string }> }[] } } } }>(
+    "GET",
+    "/openapi.json",
+  )).data.components.schemas.ModeEntry.oneOf;
+  const mode = modes.find((m) => m.properties.type.const === "mode.failover")!;
+  for (const k of Object.keys(mode.properties).filter((k) => k !== "type")) {
+    const shown = await page.locator(`section[aria-labelledby=h-method]`).locator(`#f-mode-${k}, [data-path="mode.${k}"]`).count();
+    assert.ok(shown > 0, `mode.${k} has a field in the method card`);
   }
   if (!keys.includes("cap")) {
     console.warn("*** the WAN entry schema has no cap yet: the cap form is not exercised ***");

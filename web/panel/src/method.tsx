@@ -10,7 +10,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Issue } from "./api.ts";
 import { stateOf } from "./format.ts";
 import { TypeIcon } from "./icons.tsx";
-import { fieldId, issuesAt, SchemaForm } from "./schema-form.tsx";
+import { fieldId, issuesAt, type JsonSchema, SchemaForm } from "./schema-form.tsx";
 import type { PluginInfo, Status } from "./types.ts";
 
 type Obj = Record<string, unknown>;
@@ -22,6 +22,8 @@ export interface MethodProps {
   readonly plugins: readonly PluginInfo[];
   readonly status: Status | undefined;
   readonly issues: readonly Issue[];
+  /** A mode's whole entry schema (kernel keys like sticky, degraded + the plugin's), from the OpenAPI document. */
+  readonly modeSchema?: (type: string) => JsonSchema | undefined;
   readonly onMode: (next: Obj) => void;
   /** A new order (priorities are renumbered by the caller). */
   readonly onOrder: (order: string[]) => void;
@@ -98,7 +100,7 @@ export function Method(p: MethodProps) {
       </fieldset>
       {modePlugin && (
         <SchemaForm
-          schema={modePlugin.schema}
+          schema={p.modeSchema?.(type) ?? modePlugin.schema}
           value={p.mode}
           path="mode"
           issues={p.issues}

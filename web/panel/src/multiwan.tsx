@@ -41,11 +41,14 @@ export function orderOf(wans: Readonly<Record<string, Obj>>): string[] {
     .map((x) => x.n);
 }
 
-/** entrySchemas reads each WAN type's whole entry schema from the OpenAPI document. */
-function entrySchemas(openapi: unknown): Record<string, JsonSchema> {
+/**
+ * entrySchemas reads each plugin's whole entry schema (kernel keys + the plugin's) from the
+ * OpenAPI document: WAN types from `WanEntry`, modes from `ModeEntry`.
+ */
+function entrySchemas(openapi: unknown, component = "WanEntry"): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {};
-  const entry = (openapi as { components?: { schemas?: { WanEntry?: { oneOf?: JsonSchema[] } } } })
-    ?.components?.schemas?.WanEntry;
+  const entry = (openapi as { components?: { schemas?: Record<string, { oneOf?: JsonSchema[] }> } })
+    ?.components?.schemas?.[component];
   for (const s of entry?.oneOf ?? []) {
     const id = s.properties?.type?.const;
     if (typeof id === "string") out[id] = s;
@@ -57,6 +60,7 @@ export function MultiWanPage() {
   const live = useLive();
   const [plugins, setPlugins] = useState<PluginInfo[]>();
   const [entries, setEntries] = useState<Record<string, JsonSchema>>({});
+  const [modeEntries, setModeEntries] = useState<Record<string, JsonSchema>>({});
   const [docSchema, setDocSchema] = useState<JsonSchema>();
   const [saved, setSaved] = useState<Saved>();
   const [draft, setDraft] = useState<Doc>();
@@ -79,6 +83,7 @@ export function MultiWanPage() {
       get<{ plugins: PluginInfo[] }>("/plugins").then(({ data }) => setPlugins(data.plugins)),
       get<unknown>("/openapi.json").then(({ data }) => {
         setEntries(entrySchemas(data));
+        setModeEntries(entrySchemas(data, "ModeEntry"));
         setDocSchema(documentSchema(data));
       }).catch(() => {}),
       loadConfig(),
@@ -135,9 +140,9 @@ export function MultiWanPage() {
       order.forEach((n, i) => (w[n] = { ...wans[n], priority: toBalance ? 1 : i + 1 }));
       for (const n of Object.keys(wans)) w[n] ??= wans[n];
       next.wans = w as Doc;
-      // Keep the settings both modes share (Forced Refresh Streams).
+      // Keep the settings both modes share (Forced Refresh Streams, sticky sessions).
       const old = draft.mode as Obj;
-      const schema = plugins.find((p) => p.id === after)?.schema;
+      const schema = modeEntries[after] ?? plugins.find((p) => p.id === after)?.schema;
       for (const k of Object.keys(schema?.properties ?? {})) if (old[k] !== undefined && mode[k] === undefined) (next.mode as Obj)[k] = old[k] as never;
     }
     setDraft(next);
@@ -246,6 +251,7 @@ export function MultiWanPage() {
             plugins={plugins}
             status={status}
             issues={issues}
+            modeSchema={(t) => modeEntries[t]}
             onMode={setMode}
             onOrder={(names) => setOrder(names)}
             onWan={setWan}
