@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CHILD_ENV, createRunner } from "../../src/platform/linux/run.ts";
 import { FlowDriver, type FlowAnswer } from "./flow-driver.ts";
-import { createTestbed, SERVER, SERVER_PORT, type Testbed, type TestUplink, waitReady } from "./testbed.ts";
+import { createTestbed, SERVER, SERVER6, SERVER_PORT, type Testbed, type TestUplink, waitReady } from "./testbed.ts";
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -79,7 +79,7 @@ export async function makeBed(): Promise<Bed> {
     await bed.destroy();
   };
   try {
-    const server = bed.start(bed.internet, here("./http-echo-server.ts"), [SERVER, String(SERVER_PORT)]);
+    const server = bed.start(bed.internet, here("./http-echo-server.ts"), [`${SERVER},${SERVER6}`, String(SERVER_PORT)]);
     await waitReady(server);
     lan = new FlowDriver(bed.start(bed.lan, here("./flow-client.ts")));
     onRouter = new FlowDriver(bed.start(bed.router, here("./flow-client.ts")));
@@ -100,10 +100,7 @@ export async function makeBed(): Promise<Bed> {
     connect: async (timeoutMs = 1500) => answer(bed, await l.request({ op: "connect", ...target, timeoutMs })),
     routerConnect: async (timeoutMs = 1500) => answer(bed, await r.request({ op: "connect", ...target, timeoutMs })),
     uplink,
-    async setCarrier(name, up) {
-      const u = uplink(name);
-      await bed.exec(u.ns, ["ip", "link", "set", "cpe0", up ? "up" : "down"]);
-    },
+    setCarrier: (name, up) => bed.setCarrier(name, up),
   };
 }
 

@@ -69,8 +69,10 @@ export interface Testbed {
   exec(ns: string, argv: readonly string[], stdin?: string): Promise<string>;
   /** Starts a long-lived script (TypeScript, same runtime as the test) inside a namespace. */
   start(ns: string, script: string, args?: readonly string[]): ChildProcess;
-  /** Drops `pct` % of forwarded packets at the uplink's ISP (0 = none, 100 = silent failure). */
-  setLoss(uplink: string, pct: number): Promise<void>;
+  /** Drops `pct` % of forwarded packets at the uplink's ISP (0 = none, 100 = silent failure); of one family when given. */
+  setLoss(uplink: string, pct: number, family?: "ipv4" | "ipv6"): Promise<void>;
+  /** Carrier of the uplink: its ISP's side of the link goes down or up (routes of the ISP put back). */
+  setCarrier(uplink: string, up: boolean): Promise<void>;
   /** Maps a public (server-seen) address, IPv4 or IPv6, to the uplink name. */
   uplinkOf(publicAddress: string): string | undefined;
   destroy(): Promise<void>;
@@ -152,6 +154,8 @@ export async function createTestbed(): Promise<Testbed> {
       await exec(ns, [
         "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
         "net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0",
+        // An ISP's side going down and up (a carrier fault) keeps its IPv6 addresses, as IPv4's stay.
+        "net.ipv6.conf.all.keep_addr_on_down=1", "net.ipv6.conf.default.keep_addr_on_down=1",
       ]);
     }
     const ip6 = (ns: string, addr: string, dev: string) => ip(ns, "-6", "addr", "add", addr, "dev", dev, "nodad");
@@ -223,14 +227,25 @@ export async function createTestbed(): Promise<Testbed> {
       child.on("exit", () => children.delete(child));
       return child;
     },
-    async setLoss(name, pct) {
+    async setLoss(name, pct, family) {
       const u = uplinks.find((x) => x.name === name);
       if (!u) throw new Error(`no uplink ${name}`);
       const rule = pct >= 100 ? "drop" : pct > 0 ? `numgen random mod 100 < ${Math.round(pct)} drop` : "";
       await exec(u.ns, ["nft", "-f", "-"], [
         "flush chain ip isp fault", "flush chain ip6 isp6 fault",
-        ...(rule ? [`add rule ip isp fault ${rule}`, `add rule ip6 isp6 fault ${rule}`] : []),
+        ...(rule && family !== "ipv6" ? [`add rule ip isp fault ${rule}`] : []),
+        ...(rule && family !== "ipv4" ? [`add rule ip6 isp6 fault ${rule}`] : []),
       ].join("\n") + "\n");
+    },
+    async setCarrier(name, up) {
+      const u = uplinks.find((x) => x.name === name);
+      if (!u) throw new Error(`no uplink ${name}`);
+      await ip(u.ns, "link", "set", "cpe0", up ? "up" : "down");
+      if (!up) return;
+      // The link-local gateway address (not kept over a down, unlike the global ones) and the
+      // delegated prefix's route left with the link: the ISP puts them back.
+      await ip(u.ns, "-6", "addr", "replace", `${u.gateway6}/64`, "dev", "cpe0", "nodad");
+      if (u.routed6) await ip(u.ns, "-6", "route", "replace", LAN6_PREFIX, "via", hostOf(u.address6), "dev", "cpe0");
     },
     uplinkOf(addr) {
       const a = addr.toLowerCase();
