@@ -146,17 +146,21 @@ export class UsageMeter {
     }
   }
 
-  /** The WANs to count now (every config change); counts of WANs without a cap are dropped. */
+  /**
+   * The WANs to count now (every config change). The count of a WAN no longer counted (disabled
+   * for a while, its cap taken off) is kept until its period ends, so putting it back does not
+   * start the period from zero; it is dropped after.
+   */
   configure(wans: readonly CappedWan[]): void {
     const before = new Set([...this.#wans.keys()].filter((n) => this.capOf(n)));
     this.#wans = new Map(wans.map((w) => [w.name, w]));
-    for (const name of this.#records.keys()) {
-      if (!this.#wans.has(name)) {
+    const now = this.#o.clock.now();
+    for (const [name, r] of this.#records) {
+      if (!this.#wans.has(name) && now >= r.periodEnd) {
         this.#records.delete(name);
         this.#dirty = true;
       }
     }
-    const now = this.#o.clock.now();
     let changed = false;
     for (const w of wans) changed = this.#roll(w, now) || changed;
     const after = new Set([...this.#wans.keys()].filter((n) => this.capOf(n)));
