@@ -70,16 +70,60 @@ export function rangeOf(cidr: string): [Family, bigint, bigint] {
 }
 
 type Relation = "covers" | "overlaps" | "disjoint";
+/** [kind, first, last]: IPv4 addresses and ports as numbers, IPv6 as bigints. */
+type Span = readonly [string, number | bigint, number | bigint];
 
-/** How the ranges of `a` relate to those of `b`: all of b inside a, some shared, none. Absent = everything. */
-function rangesRelation<T>(a: readonly T[] | undefined, b: readonly T[] | undefined, lo: (x: T) => [unknown, bigint, bigint]): Relation {
+/** A match with its networks and ports parsed once (the analysis compares every pair). */
+interface Parsed {
+  readonly m: RuleMatch;
+  readonly src?: readonly Span[];
+  readonly dst?: readonly Span[];
+  readonly sport?: readonly Span[];
+  readonly dport?: readonly Span[];
+  readonly fields: string;
+}
+
+/** The fields a match constrains (family and protocol aside), as a key. */
+function fieldsOf(m: RuleMatch): string {
+  return Object.keys(m).filter((k) => k !== "family" && k !== "proto").sort().join(",");
+}
+
+function parse(m: RuleMatch): Parsed {
+  const port = (p: readonly [number, number]): Span => ["port", p[0], p[1]];
+  const net = (cidr: string): Span => {
+    const [f, lo, hi] = rangeOf(cidr);
+    return f === "ipv4" ? [f, Number(lo), Number(hi)] : [f, lo, hi];
+  };
+  return {
+    m,
+    ...(m.src ? { src: m.src.map(net) } : {}),
+    ...(m.dst ? { dst: m.dst.map(net) } : {}),
+    ...(m.sport ? { sport: m.sport.map(port) } : {}),
+    ...(m.dport ? { dport: m.dport.map(port) } : {}),
+    fields: fieldsOf(m),
+  };
+}
+
+/** How the spans of `a` relate to those of `b`: all of b inside a, some shared, none. Absent = everything. */
+function spansRelation(a: readonly Span[] | undefined, b: readonly Span[] | undefined): Relation {
   if (a === undefined) return "covers";
   if (b === undefined) return "overlaps";
-  const ra = a.map(lo), rb = b.map(lo);
-  const within = (x: [unknown, bigint, bigint], y: [unknown, bigint, bigint]) => x[0] === y[0] && y[1] <= x[1] && x[2] <= y[2];
-  const meets = (x: [unknown, bigint, bigint], y: [unknown, bigint, bigint]) => x[0] === y[0] && x[1] <= y[2] && y[1] <= x[2];
-  if (rb.every((y) => ra.some((x) => within(y, x)))) return "covers";
-  return ra.some((x) => rb.some((y) => meets(x, y))) ? "overlaps" : "disjoint";
+  let covered = true, met = false;
+  for (let j = 0; j < b.length; j++) {
+    const y = b[j];
+    let inside = false;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      if (x[0] !== y[0] || x[1] > y[2] || y[1] > x[2]) continue;
+      met = true;
+      if (x[1] <= y[1] && y[2] <= x[2]) {
+        inside = true;
+        break;
+      }
+    }
+    if (!inside) covered = false;
+  }
+  return covered ? "covers" : met ? "overlaps" : "disjoint";
 }
 
 function exactRelation<T>(a: T | undefined, b: T | undefined): Relation {
@@ -88,31 +132,29 @@ function exactRelation<T>(a: T | undefined, b: T | undefined): Relation {
   return a === b ? "covers" : "disjoint";
 }
 
+/** How the parsed match `pa` (earlier) relates to `pb` (later); cheap fields first. */
+function relation(pa: Parsed, pb: Parsed): Relation {
+  const a = pa.m, b = pb.m;
+  // A user's set may hold anything: two different sets may share destinations.
+  const sets = a.dstSet !== undefined && b.dstSet !== undefined && a.dstSet !== b.dstSet ? "overlaps" : exactRelation(a.dstSet, b.dstSet);
+  let all = sets === "covers";
+  for (let k = 0; k < 7; k++) {
+    const x = k === 0 ? exactRelation(a.family, b.family)
+      : k === 1 ? exactRelation(a.proto, b.proto)
+      : k === 2 ? exactRelation(a.iif, b.iif)
+      : k === 3 ? spansRelation(pa.src, pb.src)
+      : k === 4 ? spansRelation(pa.dst, pb.dst)
+      : k === 5 ? spansRelation(pa.sport, pb.sport)
+      : spansRelation(pa.dport, pb.dport);
+    if (x === "disjoint") return "disjoint";
+    if (x !== "covers") all = false;
+  }
+  return all ? "covers" : "overlaps";
+}
+
 /** How the match `a` (earlier) relates to `b` (later). */
 export function matchRelation(a: RuleMatch, b: RuleMatch): Relation {
-  const port = (p: readonly [number, number]): [unknown, bigint, bigint] => ["port", BigInt(p[0]), BigInt(p[1])];
-  const relations: Relation[] = [
-    exactRelation(a.family, b.family),
-    rangesRelation(a.src, b.src, rangeOf),
-    rangesRelation(a.dst, b.dst, rangeOf),
-    exactRelation(a.proto, b.proto),
-    rangesRelation(a.sport, b.sport, port),
-    rangesRelation(a.dport, b.dport, port),
-    exactRelation(a.iif, b.iif),
-    // A user's set may hold anything: two different sets may share destinations.
-    a.dstSet !== undefined && b.dstSet !== undefined && a.dstSet !== b.dstSet ? "overlaps" : exactRelation(a.dstSet, b.dstSet),
-  ];
-  if (relations.includes("disjoint")) return "disjoint";
-  return relations.every((r) => r === "covers") ? "covers" : "overlaps";
-}
-
-/** The fields a match constrains (family aside), as a key. */
-function fieldsOf(m: RuleMatch): string {
-  return Object.keys(m).filter((k) => k !== "family" && k !== "proto").sort().join(",");
-}
-
-function sameMatch(a: RuleMatch, b: RuleMatch): boolean {
-  return matchRelation(a, b) === "covers" && matchRelation(b, a) === "covers";
+  return relation(parse(a), parse(b));
 }
 
 /** What the analysis of the rules found: refusals (exact duplicates) and warnings. */
@@ -128,15 +170,15 @@ export interface RuleReport {
  * are not reported.
  */
 export function analyseRules(rules: readonly RuleEntry[]): RuleReport {
-  const compiled = rules.map((r) => compileMatch(r.match ?? {}));
+  const compiled = rules.map((r) => parse(compileMatch(r.match ?? {})));
   const errors: PathIssue[] = [], warnings: PathIssue[] = [];
   for (let j = 1; j < rules.length; j++) {
     for (let i = 0; i < j; i++) {
-      const rel = matchRelation(compiled[i], compiled[j]);
+      const rel = relation(compiled[i], compiled[j]);
       if (rel === "disjoint") continue;
       const a = rules[i], b = rules[j];
       if (rel === "covers") {
-        if (sameMatch(compiled[i], compiled[j]) && a.policy === b.policy) {
+        if (relation(compiled[j], compiled[i]) === "covers" && a.policy === b.policy) {
           errors.push({ path: ["rules", j], message: `Rule ${b.name} duplicates rule ${a.name} (rules[${i}])` });
         } else {
           warnings.push({
@@ -149,7 +191,7 @@ export function analyseRules(rules: readonly RuleEntry[]): RuleReport {
       // Partial overlaps are reported between rules on the same fields (two source networks
       // that share addresses, two port ranges that share ports); rules on different fields
       // (a source, a port) overlap by design: the earlier one is the exception.
-      if (a.policy !== b.policy && fieldsOf(compiled[i]) === fieldsOf(compiled[j])) {
+      if (a.policy !== b.policy && compiled[i].fields === compiled[j].fields) {
         warnings.push({
           path: ["rules", j],
           message: `Rule ${b.name} overlaps rule ${a.name} (rules[${i}]): their shared traffic goes to ${a.policy}, not ${b.policy}`,
