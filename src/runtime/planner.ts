@@ -48,8 +48,11 @@ function dualStack(w: PlannedWan, i: WanInspection): Partial<PlanUplink> {
   };
 }
 
-/** The WAN as a mode sees it for IPv6: its IPv6 state. */
-const ipv6View = (w: PlannedWan): PlannedWan => ({ ...w, state: w.state6 ?? w.state });
+/**
+ * The WAN as a mode sees it for IPv6: its IPv6 state, down while its uplink has no global IPv6
+ * address (nothing to send from, whatever a link-only tracker says).
+ */
+const ipv6View = (w: PlannedWan): PlannedWan => ({ ...w, state: w.inspection?.address6 ? w.state6 ?? w.state : "down" });
 
 /** The previous IPv6 carriers as a decision (modes read `previous.carriers` to notice a better uplink came back). */
 const previous6 = (carriers: readonly Carrier[] | undefined): ModeDecision | undefined =>
@@ -219,7 +222,8 @@ export function composePlan(inp: PlanInputs): Composed {
   if (six.length > 0) {
     const state6Of = new Map(six.map((w) => [w.name, w.state6 ?? w.state]));
     const d6 = decide(inp.mode, six.map((w) => modeWanOf(ipv6View(w))), inp.degraded, previous6(inp.previousPlan.carriers6));
-    const carriers6 = ready(d6.carriers.filter((c) => carriesIpv6(byName.get(c.wan))));
+    const ready6 = (cs: readonly Carrier[]) => ready(cs).filter((c) => uplinks[c.wan]?.address6 !== undefined);
+    const carriers6 = ready6(d6.carriers.filter((c) => carriesIpv6(byName.get(c.wan))));
     const flush6 = new Set(flushOf(d6, carriers6, inp.previousPlan.carriers6 ?? [], state6Of, uplinks));
     for (const p of inp.policies ?? []) {
       const wans: ModeWan[] = [];
@@ -230,7 +234,7 @@ export function composePlan(inp: PlanInputs): Composed {
       const before = inp.previousPlan.policies?.[p.name]?.carriers6;
       const d = decide(p.mode, wans, p.degraded, previous6(before));
       const allowed = new Set(wans.map((w) => w.name));
-      const pc6 = ready(d.carriers.filter((c) => allowed.has(c.wan)));
+      const pc6 = ready6(d.carriers.filter((c) => allowed.has(c.wan)));
       policies[p.name] = { ...policies[p.name], carriers6: pc6 };
       for (const name of flushOf(d, pc6, before ?? [], state6Of, uplinks)) flush6.add(name);
     }

@@ -70,6 +70,14 @@ describe("IPv6 carriers in the plan", () => {
     assert.deepEqual(names(p.carriers6), ["ethernet"]);
   });
 
+  it("an uplink without a global IPv6 address carries no IPv6 yet, whatever its state: the next one does", () => {
+    const bare = wan("ethernet", 1, "up", "up");
+    const { address6: _a, gateway6: _g, ...noV6 } = bare.inspection!;
+    const p = plan([{ ...bare, inspection: noV6 }, wan("repeater", 2, "up", "up")]);
+    assert.deepEqual(names(p.carriers), ["ethernet"]);
+    assert.deepEqual(names(p.carriers6), ["repeater"]);
+  });
+
   it("no WAN carries IPv6: no carriers6 (no IPv6 policy routing)", () => {
     const p = plan([wan("ethernet", 1, "up", "up", ["ipv4"])]);
     assert.equal(p.carriers6, undefined);
