@@ -60,10 +60,10 @@ export function buildStatus(s: StatusInputs): StatusSnapshot {
     const families = entry.enabled && fams.includes("ipv6")
       ? {
         ...(fams.includes("ipv4") ? { ipv4: { state: s.effectiveState(name), reason } } : {}),
-        ipv6: {
-          state: (s.effectiveState6 ?? s.effectiveState)(name),
-          reason: slot?.failed ? reason : view6?.reason ?? "",
-        },
+        // Without a global IPv6 address the uplink carries no IPv6, whatever a link-only tracker says.
+        ipv6: insp && !insp.address6 && !override
+          ? { state: "down" as const, reason: `no global IPv6 address on ${insp.device}` }
+          : { state: (s.effectiveState6 ?? s.effectiveState)(name), reason: slot?.failed ? reason : view6?.reason ?? "" },
       }
       : undefined;
     const shown = families ? familyReason(reason, families) : reason;

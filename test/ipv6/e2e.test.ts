@@ -168,6 +168,7 @@ describe("IPv6 dual stack on the sim world", () => {
       await advance(rig.clock, 15_000, 20);
       const eth = rig.kernel.status().wans.find((w) => w.name === "ethernet")!;
       assert.equal(eth.families?.ipv6?.state, "down");
+      assert.equal(eth.families?.ipv6?.reason, "no global IPv6 address on eth1");
       assert.equal(eth.families?.ipv4, undefined);
       assert.equal(rig.platform.dataplane.plan.carriers.length, 0, "IPv6-only WANs carry no IPv4");
       assert.equal(rig.platform.dataplane.plan.carriers6?.[0]?.wan, "repeater");
