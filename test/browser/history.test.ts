@@ -3,8 +3,9 @@
  * against a daemon whose listeners follow api.listen (no --listen; confirm within 10 s):
  * a priority changed in the panel shows up as a revision with its diff and is rolled back;
  * a rollback after someone else's change is refused (412) and offered for reload; a rollback
- * that changes api.listen shows a countdown and "Keep this change", which keeps it; left
- * alone, the countdown ends, the daemon puts api.listen back and the page reads it again.
+ * that changes api.listen shows a countdown and "Keep this change", which keeps it; confirmed
+ * elsewhere, the banner says it was kept; left alone, the countdown ends, the daemon puts
+ * api.listen back and the page reads it again.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -100,7 +101,7 @@ test("revisions: a rollback after someone else's change is refused (412), nothin
   assert.match(await revRow(page, list[0].revision + 1).innerText(), /current/);
 });
 
-test("api.listen: a rollback that changes it shows a countdown; Keep this change keeps it; left alone it is put back and reloaded", { skip }, async () => {
+test("api.listen: a rollback that changes it shows a countdown; Keep this change keeps it; confirmed elsewhere it says so; left alone it is put back and reloaded", { skip }, async () => {
   const page = main.page;
   const other = `127.0.0.1:${await Daemon.freePort()}`;
   // Made elsewhere and confirmed: a revision listening on both, then one on this address only.
@@ -139,17 +140,26 @@ test("api.listen: a rollback that changes it shows a countdown; Keep this change
   assert.equal(await answers(other), true, "kept: the new address stays");
   await page.getByRole("button", { name: "Dismiss" }).click();
 
-  // Roll back to this address only, and let the countdown end.
+  // Roll back to this address only and confirm it elsewhere (the CLI): the banner says it was kept.
   const only = list[0].revision;
-  const rev = (await revisions())[0].revision;
   await revRow(page, only).getByRole("button", { name: `Roll back to ${only}` }).click();
   await page.getByRole("button", { name: `Yes, roll back to ${only}` }).click();
+  await banner(page).getByRole("button", { name: "Keep this change" }).waitFor();
+  assert.equal((await daemon.api("POST", "/config/confirm")).status, 200);
+  await until("kept elsewhere", 8000, async () => /Kept: the API and this panel listen on/.test(await banner(page).innerText()), 250);
+  await page.getByRole("button", { name: "Dismiss" }).click();
+
+  // Roll back to both addresses again, and let the countdown end.
+  const rev = (await revisions())[0].revision;
+  await revRow(page, both).getByRole("button", { name: `Roll back to ${both}` }).click();
+  await page.getByRole("button", { name: `Yes, roll back to ${both}` }).click();
   await banner(page).getByRole("button", { name: "Keep this change" }).waitFor();
   await until("put back", 15_000, async () => /Not confirmed in time/.test(await banner(page).innerText()), 250);
   const top = (await revisions())[0];
   assert.equal(top.revision, rev + 2, "the rollback, then the daemon's revert");
   assert.match(top.summary, /api\.listen reverted/);
-  assert.deepEqual((await config()).api?.listen, [self, other], "api.listen is back");
+  assert.deepEqual((await config()).api?.listen, [self], "api.listen is back");
+  assert.equal(await answers(other), false, "the other address closed again");
   await until("the page read the settings again", 5000, async () => /current/.test(await revRow(page, top.revision).innerText()));
   assert.deepEqual(main.problems, []);
 });

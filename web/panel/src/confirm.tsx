@@ -8,7 +8,7 @@
  * `GET /api/v1/config/confirm`, read at start and whenever {@link checkConfirm} is called.
  * @module
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { get, request } from "./api.ts";
 
 /** What a config write answers (PUT/PATCH /config, rollback, import). */
@@ -59,6 +59,8 @@ export function ConfirmBanner() {
   const [now, setNow] = useState(Date.now());
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const current = useRef(state);
+  current.current = state;
 
   const read = async (answer?: WriteAnswer) => {
     try {
@@ -66,7 +68,19 @@ export function ConfirmBanner() {
       setNow(Date.now());
       if (data.pending) setState({ kind: "pending", pending: data.pending, notice: answer?.notice });
       else if (answer?.notice) setState({ kind: "info", notice: answer.notice });
-      else setState((s) => (s.kind === "pending" ? { kind: "reverted" } : s));
+      else {
+        // Nothing waits any more: kept (confirmed elsewhere) when the document has the new addresses.
+        const { data: doc } = await get<{ api?: { listen?: string[] } }>("/config");
+        const now = JSON.stringify(doc.api?.listen ?? []);
+        const was = current.current;
+        if (was.kind !== "pending") return;
+        if (now === JSON.stringify(was.pending.listen)) setState({ kind: "kept", listen: was.pending.listen });
+        else {
+          setState({ kind: "reverted" });
+          // api.listen was put back as a new revision: the open page reads the settings again.
+          dispatchEvent(new Event(RELOAD));
+        }
+      }
     } catch {
       // Not logged in or the daemon is away: the next check tells.
     }
@@ -82,20 +96,19 @@ export function ConfirmBanner() {
   const pending = state.kind === "pending" ? state.pending : undefined;
   useEffect(() => {
     if (!pending) return;
-    const tick = setInterval(() => setNow(Date.now()), 1000);
-    // Past the deadline the daemon puts api.listen back (a new revision): read it, then reload.
-    const end = setTimeout(async () => {
-      await read();
-      setState((s) => {
-        if (s.kind !== "pending") return s;
-        return Date.parse(s.pending.confirmBy) <= Date.now() ? { kind: "reverted" } : s;
-      });
-      dispatchEvent(new Event(RELOAD));
-    }, Math.max(0, Date.parse(pending.confirmBy) - Date.now()) + 1500);
-    return () => {
-      clearInterval(tick);
-      clearTimeout(end);
-    };
+    // Past the deadline the daemon puts api.listen back (a new revision): read what happened.
+    const deadline = Date.parse(pending.confirmBy);
+    let asked = 0;
+    const tick = setInterval(() => {
+      const t = Date.now();
+      setNow(t);
+      // Every 3 s (kept elsewhere?), and past the deadline (put back?).
+      if (t - asked >= 3000 || (t > deadline + 1000 && t - asked >= 2000)) {
+        asked = t;
+        read();
+      }
+    }, 1000);
+    return () => clearInterval(tick);
   }, [pending?.confirmBy]);
 
   if (state.kind === "none") return null;
