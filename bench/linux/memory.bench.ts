@@ -6,7 +6,7 @@
  * The goal: ≤ 100 MB after the load on Node, back within 10 MB of idle a minute later.
  *
  * Run: node --import tsx bench/linux/memory.bench.ts [node|deno|bundle] [requests=10000] [streams=50]
- * (`bundle` runs dist/multiwan.mjs from `npm run build` on Node.)
+ * (`bundle` runs dist/multiwan.mjs from `npm run build` on Node; MEM_NODE_FLAGS adds V8 flags.)
  * @module
  */
 import { spawn } from "node:child_process";
@@ -38,12 +38,14 @@ function call(method: string, path: string, token: string, body?: unknown): Prom
 }
 
 const dir = await mkdtemp(join(tmpdir(), "mwt-mem-"));
+/** Extra V8 flags (Node; Deno through --v8-flags), e.g. MEM_NODE_FLAGS="--max-semi-space-size=1". */
+const nodeFlags = (process.env.MEM_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 const args = ["--no-scenario", "--listen", `127.0.0.1:${port}`, "--state-dir", dir];
 const argv = runtime === "deno"
-  ? [join(root, "node_modules/deno/deno"), "run", "--no-prompt", "--allow-all", join(root, "src/main.ts"), ...args]
+  ? [join(root, "node_modules/deno/deno"), "run", "--no-prompt", "--allow-all", ...(nodeFlags.length ? [`--v8-flags=${nodeFlags.join(",")}`] : []), join(root, "src/main.ts"), ...args]
   : runtime === "bundle"
-  ? [process.execPath, join(root, "dist/multiwan.mjs"), ...args]
-  : [process.execPath, "--import", "tsx", join(root, "src/main.ts"), ...args];
+  ? [process.execPath, ...nodeFlags, join(root, "dist/multiwan.mjs"), ...args]
+  : [process.execPath, ...nodeFlags, "--import", "tsx", join(root, "src/main.ts"), ...args];
 const child = spawn(argv[0], argv.slice(1), { cwd: root, env: { ...process.env, MULTIWAN_ADMIN_TOKEN: TOKEN }, stdio: ["ignore", "ignore", "inherit"] });
 const streams: { destroy(): void }[] = [];
 try {
@@ -87,7 +89,7 @@ try {
     await sleep(10_000);
     after.push(await rssMb(child.pid!));
   }
-  console.log(`${runtime}: RSS idle ${idle.toFixed(1)} MB; after ${total} status requests (${(total / secs).toFixed(0)}/s, ${errors} errors) with ${nStreams} event streams open ` +
+  console.log(`${runtime}${nodeFlags.length ? ` ${nodeFlags.join(" ")}` : ""}: RSS idle ${idle.toFixed(1)} MB; after ${total} status requests (${(total / secs).toFixed(0)}/s, ${errors} errors) with ${nStreams} event streams open ` +
     `(${events} chunks) ${loaded.toFixed(1)} MB; after closing, every 10 s: ${after.map((x) => x.toFixed(1)).join(", ")} MB ` +
     `(a minute later ${(after[5] - idle).toFixed(1)} MB above idle); load average ${loadavg()[0].toFixed(2)}`);
 } finally {
