@@ -1,9 +1,27 @@
 /**
  * Probe cadence shared by trackers: at the steady interval the targets take turns (one
  * probe per interval in all, so an idle uplink costs little); at a faster interval
- * (suspect, down) every target is probed each interval.
+ * (suspect, down) every target is probed each interval. A dual-stack uplink's IPv4 and IPv6
+ * targets take turns within their own family, so each family is probed once per interval
+ * (each family is a path of its own, judged on its own).
  * @module
  */
+
+/** A target's place among the targets of its address family. */
+export interface Turn {
+  /** Index among the targets of its family. */
+  readonly slot: number;
+  /** How many targets its family has. */
+  readonly of: number;
+}
+
+/** turns groups targets by family (`isIpv6`); with one family, target k has slot k of n, as before. */
+export function turns(targets: readonly string[], isIpv6: (target: string) => boolean): Turn[] {
+  const six = targets.filter(isIpv6).length;
+  let n4 = 0;
+  let n6 = 0;
+  return targets.map((t) => (isIpv6(t) ? { slot: n6++, of: six } : { slot: n4++, of: targets.length - six }));
+}
 
 /** perTargetInterval returns the interval of each target's own probe loop. */
 export function perTargetInterval(requestedMs: number, steadyMs: number, targets: number): number {

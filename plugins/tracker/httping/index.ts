@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import type { TimerHandle, TrackerPlugin } from "../../../src/index.ts";
-import { perTargetInterval, staggerMs } from "../_shared/cadence.ts";
+import { perTargetInterval, staggerMs, turns } from "../_shared/cadence.ts";
 
 const URL_SCHEMA = v.pipe(
   v.string(),
@@ -72,6 +72,9 @@ export const httpingTracker = {
         let closed = false;
         const inflight = new Set<AbortController>();
         const timers: TimerHandle[] = [];
+        // URLs with a bracketed IPv6 host take turns among themselves, the others likewise.
+        const turn = turns(config.urls, (u) => /^https?:\/\/\[/i.test(u));
+        const perOf = (k: number, ms: number) => perTargetInterval(ms, config.intervalMs, turn[k].of);
         const probe = async (k: number) => {
           const url = config.urls[k];
           const ac = new AbortController();
@@ -100,10 +103,10 @@ export const httpingTracker = {
         const loop = (k: number) => {
           if (closed) return;
           void probe(k);
-          timers[k] = ctx.clock.setTimeout(() => loop(k), perTargetInterval(intervalMs, config.intervalMs, config.urls.length));
+          timers[k] = ctx.clock.setTimeout(() => loop(k), perOf(k, intervalMs));
         };
         config.urls.forEach((_, k) => {
-          timers[k] = ctx.clock.setTimeout(() => loop(k), staggerMs(k, perTargetInterval(intervalMs, config.intervalMs, config.urls.length), config.urls.length));
+          timers[k] = ctx.clock.setTimeout(() => loop(k), staggerMs(turn[k].slot, perOf(k, intervalMs), turn[k].of));
         });
         return {
           setIntervalMs(ms) {
@@ -112,7 +115,7 @@ export const httpingTracker = {
             if (!faster) return;
             config.urls.forEach((_, k) => {
               timers[k]?.cancel();
-              timers[k] = ctx.clock.setTimeout(() => loop(k), staggerMs(k, perTargetInterval(ms, config.intervalMs, config.urls.length), config.urls.length));
+              timers[k] = ctx.clock.setTimeout(() => loop(k), staggerMs(turn[k].slot, perOf(k, ms), turn[k].of));
             });
           },
           close() {

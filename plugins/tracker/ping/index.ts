@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import type { EchoResult, EchoStream, TimerHandle, TrackerPlugin } from "../../../src/index.ts";
-import { perTargetInterval, staggerMs } from "../_shared/cadence.ts";
+import { perTargetInterval, staggerMs, turns } from "../_shared/cadence.ts";
 
 /** An IPv4 or IPv6 address (IPv6 targets are probed with ICMPv6 from the uplink's IPv6 address). */
 const ADDRESS = v.pipe(v.string(), v.ip("Expected an IPv4 or IPv6 address"));
@@ -114,16 +114,18 @@ export const pingTracker = {
           void Promise.all(old.map((s) => s?.close())).catch(() => {});
           streams = [];
           pending = config.targets.map(() => ({ sent: 0, received: 0, rtt: 0 }));
-          const per = perTargetInterval(ms, config.intervalMs, config.targets.length);
+          // IPv6 targets (with a colon) take turns among themselves, IPv4 ones likewise.
+          const turn = turns(config.targets, (t) => t.includes(":"));
+          const perOf = (k: number) => perTargetInterval(ms, config.intervalMs, turn[k].of);
           timers = config.targets.map((target, k) =>
             ctx.clock.setTimeout(() => {
               const mine = streams;
               const s = ctx.platform.probes.echo(
-                { binding, target, intervalMs: per, timeoutMs, size: config.size },
+                { binding, target, intervalMs: perOf(k), timeoutMs, size: config.size },
                 (r) => mine === streams && onEcho(k, r),
               );
               streams[k] = s;
-            }, per > ms ? staggerMs(k, per, config.targets.length) : 0)
+            }, perOf(k) > ms ? staggerMs(turn[k].slot, perOf(k), turn[k].of) : 0)
           );
         };
         startStreams(intervalMs);
