@@ -314,7 +314,7 @@ export class LinuxLinks implements Links {
 
 type Counters = { rxBytes: number; rxPackets: number; txBytes: number; txPackets: number };
 
-/** parseSnmp6 reads /proc/net/dev_snmp6/<dev>: the device's IPv6 packets and bytes in and out. */
+/** parseSnmp6 reads /proc/net/dev_snmp6/<dev>: the device's IPv6 packets (less link-local control) and bytes in and out. */
 export function parseSnmp6(text: string): Counters | undefined {
   const v = new Map<string, number>();
   for (const line of text.split("\n")) {
@@ -322,11 +322,21 @@ export function parseSnmp6(text: string): Counters | undefined {
     if (k && n !== undefined && Number.isFinite(Number(n))) v.set(k, Number(n));
   }
   if (!v.has("Ip6InReceives")) return undefined;
+  // Link-local control (neighbour discovery, router advertisements, MLD) keeps flowing while the
+  // uplink's upstream is silent: it is not evidence that traffic arrives, so it is not counted.
+  const control = (dir: "In" | "Out") => LINK_CONTROL.reduce((n, k) => n + (v.get(`Icmp6${dir}${k}`) ?? 0), 0);
   return {
-    rxPackets: v.get("Ip6InReceives") ?? 0, txPackets: v.get("Ip6OutRequests") ?? 0,
+    rxPackets: Math.max(0, (v.get("Ip6InReceives") ?? 0) - control("In")),
+    // Forwarded packets (a router's LAN traffic) are counted apart from the router's own.
+    txPackets: Math.max(0, (v.get("Ip6OutRequests") ?? 0) + (v.get("Ip6OutForwDatagrams") ?? 0) - control("Out")),
     rxBytes: v.get("Ip6InOctets") ?? 0, txBytes: v.get("Ip6OutOctets") ?? 0,
   };
 }
+
+const LINK_CONTROL = [
+  "RouterSolicits", "RouterAdvertisements", "NeighborSolicits", "NeighborAdvertisements", "Redirects",
+  "GroupMembQueries", "GroupMembResponses", "GroupMembReductions", "MLDv2Reports",
+];
 
 function snmp6(dev: string): Counters | undefined {
   try {
