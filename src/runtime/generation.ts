@@ -44,7 +44,9 @@ export interface WanSlot {
 
 /** The definition of a WAN that, when unchanged, lets its runtime (and health) carry over. */
 export function wanKey(entry: WanEntry): string {
-  const { label: _l, priority: _p, weight: _w, nat: _n, metered: _m, enabled: _e, cap: _c, ...rest } = entry as WanEntry & { cap?: unknown };
+  // family and nat6 only shape the plan and the status (the targets decide the health judges).
+  const { label: _l, priority: _p, weight: _w, nat: _n, metered: _m, enabled: _e, cap: _c, family: _f, nat6: _n6, ...rest } =
+    entry as WanEntry & { cap?: unknown };
   return JSON.stringify(rest);
 }
 

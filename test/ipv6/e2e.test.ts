@@ -158,6 +158,23 @@ describe("IPv6 dual stack on the sim world", () => {
     }
   });
 
+  it("turning NAT66 on keeps the WAN's runtime and health, and reaches the plan", async () => {
+    const r = await running();
+    try {
+      const since = wanStatus(r, "ethernet").since;
+      const doc = dualWans();
+      (doc.wans.ethernet as Record<string, unknown>).nat6 = true;
+      const applied = await r.kernel.applyConfig(doc);
+      assert.equal(applied.changed, true);
+      await advance(r.clock, 200);
+      assert.equal(r.platform.dataplane.plan.uplinks.ethernet.nat6, true);
+      assert.equal(wanStatus(r, "ethernet").since, since, "the health machine carried over (no restart)");
+      assert.equal(wanStatus(r, "ethernet").state, "up");
+    } finally {
+      await r.kernel.shutdown({ cleanup: true });
+    }
+  });
+
   it("an IPv6-only WAN without IPv6 on its uplink is down with the probe's reason", async () => {
     const cfg = dualWans({ type: "mode.failover" }, "ipv6");
     const rig = makeDualRig(cfg);
