@@ -12,7 +12,10 @@ import type { PathIssue, RuleEntry } from "./schema.ts";
 /** planRules compiles the document's bypass networks and rules, in order. */
 export function planRules(bypass: readonly string[], rules: readonly RuleEntry[]): PlanRule[] {
   const out: PlanRule[] = [];
-  if (bypass.length > 0) out.push({ name: "routing.bypass", match: { dst: [...bypass] }, policy: "main" });
+  // One rule per family: a rule's addresses are of one family.
+  const v4 = bypass.filter((c) => familyOf(c) === "ipv4"), v6 = bypass.filter((c) => familyOf(c) === "ipv6");
+  if (v4.length > 0) out.push({ name: "routing.bypass", match: { dst: v4 }, policy: "main" });
+  if (v6.length > 0) out.push({ name: "routing.bypass6", match: { dst: v6 }, policy: "main" });
   for (const r of rules) out.push({ name: r.name, match: compileMatch(r.match ?? {}), policy: r.policy });
   return out;
 }

@@ -4,6 +4,8 @@ import { describe, it } from "node:test";
 import type { RoutingPlan } from "../../src/plan.ts";
 import { renderRuleset, skeletonOf } from "../../src/platform/linux/nft.ts";
 import { matchExpr } from "../../src/platform/linux/nft-policy.ts";
+import { renderRuleLines } from "../../src/platform/linux/nft-rules.ts";
+import type { PlanRule } from "../../src/plan.ts";
 
 const settings = { markMask: 0x3f00, rulePriority: 1000, tableBase: 200, bypass: [] };
 const up = (name: string, device: string, index: number) =>
@@ -87,5 +89,34 @@ describe("nft rendering of policies", () => {
   it("plans without policies render as before (no policy objects)", () => {
     const text = renderRuleset(base, settings);
     assert.doesNotMatch(text, /pol_|sticky_|pick_|user_/);
+  });
+
+  it("merges rules that differ only in their addresses into one verdict map, never changing which rule matches first", () => {
+    const expr = (m: PlanRule["match"]) => matchExpr(m, (n) => n);
+    const verdict = (r: PlanRule) => `goto ${r.policy}`;
+    const src = (name: string, cidr: string, policy: string, extra: Partial<PlanRule["match"]> = {}): PlanRule =>
+      ({ name, match: { src: [cidr], ...extra }, policy });
+    // Disjoint sources, interleaved with another shape: two maps.
+    const lines = renderRuleLines([
+      src("a", "198.18.1.1", "p1"),
+      src("u", "198.18.9.9", "p2", { proto: "udp", dport: [[5060, 5060]] }),
+      src("b", "198.18.1.2", "p2"),
+      src("c", "198.18.2.0/24", "p1"),
+    ], verdict, expr).map((l) => l.text);
+    assert.equal(lines.length, 2, lines.join("\n"));
+    assert.match(lines[0], /^meta nfproto ipv4 ip saddr vmap \{ 198\.18\.1\.1 : goto p1, 198\.18\.1\.2 : goto p2, 198\.18\.2\.0\/24 : goto p1 \}/);
+    assert.match(lines[1], /meta l4proto udp th dport 5060 goto p2/);
+    // Overlapping addresses are not merged: the /32 before the /24 keeps matching first.
+    const overlap = renderRuleLines([src("a", "198.18.1.1", "p1"), src("b", "198.18.1.0/24", "p2")], verdict, expr).map((l) => l.text);
+    assert.equal(overlap.length, 2);
+    assert.match(overlap[0], /198\.18\.1\.1\/32 goto p1/);
+    // A rule that could match traffic of a rule between it and the map stays after that rule.
+    const between = renderRuleLines([
+      src("a", "198.18.1.1", "p1"),
+      { name: "udp", match: { proto: "udp" }, policy: "p3" },
+      src("b", "198.18.1.2", "p2"),
+    ], verdict, expr).map((l) => l.text);
+    assert.equal(between.length, 3, between.join("\n"));
+    assert.match(between[2], /198\.18\.1\.2\/32 goto p2/);
   });
 });

@@ -142,6 +142,8 @@ describe("policy config", () => {
   });
 
   it("routing.bypass becomes a first rule to the main table; ports become ranges", () => {
+    assert.deepEqual(planRules(["198.18.100.0/24", "2001:2:0:100::/64"], []).map((r) => r.match.dst), [["198.18.100.0/24"], ["2001:2:0:100::/64"]],
+      "one rule per family");
     const rules = planRules(["198.18.100.0/24"], [
       { name: "voip", match: { proto: "udp", dport: [5060, "10000-20000"] }, policy: "voip" },
       { name: "v6", match: { dst: "2001:2::/48" }, policy: "block" },

@@ -19,6 +19,7 @@
  */
 import type { Carrier, Family, LastResort, PlanRule, PlanUplink, RoutingPlan, RuleMatch, Sticky } from "../../plan.ts";
 import { hex, type MarkSpace } from "./marks.ts";
+import { renderRuleLines } from "./nft-rules.ts";
 import { checkCidr, checkCidr6, checkDevice, isV6 } from "./run.ts";
 
 /** One policy as rendered: an id usable in chain names, carriers per family, last resort, sticky. */
@@ -210,22 +211,16 @@ export function renderPolicies(plan: RoutingPlan, space: MarkSpace): PolicyRende
   const defaultLines = policyLines(plan, space, defaultPolicy, decls, flushes);
   const preroutingRules: string[] = [];
   const outputRules: string[] = [];
-  for (const r of plan.rules ?? []) {
-    let verdict: string;
-    if (r.policy === "main") verdict = "goto mark_bypass";
-    else if (r.policy === "block") verdict = "drop";
-    else if (r.policy === "default") verdict = "goto pol_default";
-    else {
-      const p = byName.get(r.policy);
-      if (!p) continue; // validation refuses unknown policies; a plan built by hand may still hold one
-      verdict = `goto pol_${p.id}`;
-    }
-    const c = `comment "rule ${r.name.replace(/[^A-Za-z0-9_.:@ -]/g, "_").slice(0, 64)}"`;
-    for (const m of matchExpr(r.match, (s, f) => `user_${s}_${FAM[f].n}`)) {
-      const line = `${m ? `${m} ` : ""}${verdict} ${c}`;
-      preroutingRules.push(line);
-      if (!r.match.iif) outputRules.push(line);
-    }
+  const verdictOf = (r: PlanRule): string | undefined => {
+    if (r.policy === "main") return "goto mark_bypass";
+    if (r.policy === "block") return "drop";
+    if (r.policy === "default") return "goto pol_default";
+    const p = byName.get(r.policy);
+    return p ? `goto pol_${p.id}` : undefined; // validation refuses unknown policies; a hand-made plan may hold one
+  };
+  for (const l of renderRuleLines(plan.rules ?? [], verdictOf, (m) => matchExpr(m, (s, f) => `user_${s}_${FAM[f].n}`))) {
+    preroutingRules.push(l.text);
+    if (!l.iif) outputRules.push(l.text);
   }
   if ((plan.rules ?? []).some((r) => r.policy === "default")) {
     decls.push(`  chain pol_default { comment "policy default"; ${defaultLines.map((l) => `${l}; `).join("")}}`);
