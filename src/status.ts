@@ -73,6 +73,15 @@ export interface WanStatus {
   readonly probeBytesPerMonth: number;
 }
 
+/** One named policy in the status. */
+export interface PolicyStatus {
+  readonly carriers: readonly Carrier[];
+  readonly carriers6?: readonly Carrier[];
+  readonly lastResort: LastResort;
+  readonly summary: string;
+  readonly sticky?: { readonly by: "src" | "src-dst"; readonly timeoutS: number };
+}
+
 export interface StatusSnapshot {
   readonly revision: number;
   readonly mode: { readonly type: string; readonly summary: string };
@@ -83,6 +92,12 @@ export interface StatusSnapshot {
     /** IPv6 carriers and their summary, when any WAN carries IPv6. */
     readonly carriers6?: readonly Carrier[];
     readonly summary6?: string;
+    /** Named policies: who carries their new connections (the default policy is the plan itself). */
+    readonly policies?: Readonly<Record<string, PolicyStatus>>;
+    /** How many rules are in force (routing.bypass included). */
+    readonly rules?: number;
+    /** Rules that never match, or partly overlap an earlier one with another policy. */
+    readonly ruleWarnings?: readonly { readonly path: string; readonly message: string }[];
     /** ISO time the plan was last applied. */
     readonly appliedAt?: string;
   };

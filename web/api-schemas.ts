@@ -72,7 +72,14 @@ export const problem = v.object({
   ),
 });
 
-export const validation = v.object({ valid: v.boolean(), issues: problem.entries.issues.wrapped });
+export const validation = v.object({
+  valid: v.boolean(),
+  issues: problem.entries.issues.wrapped,
+  warnings: v.optional(v.pipe(
+    v.array(v.object({ path: v.string(), message: v.string() })),
+    v.description("Not refusals: rules that never match, or partly overlap an earlier one with another policy."),
+  )),
+});
 
 const state = v.picklist(["up", "degraded", "down", "unknown"]);
 const carrier = v.object({ wan: v.string(), weight: v.number() });
@@ -147,6 +154,21 @@ export const status = v.object({
     summary: v.string(),
     carriers6: v.optional(v.pipe(v.array(carrier), v.description("IPv6 carriers, when any WAN carries IPv6."))),
     summary6: v.optional(v.string()),
+    policies: v.optional(v.pipe(
+      v.record(v.string(), v.object({
+        carriers: v.array(carrier),
+        carriers6: v.optional(v.array(carrier)),
+        lastResort: v.string(),
+        summary: v.string(),
+        sticky: v.optional(v.object({ by: v.string(), timeoutS: v.number() })),
+      })),
+      v.description("Named policies: who carries their new connections."),
+    )),
+    rules: v.optional(v.pipe(v.number(), v.description("Rules in force (routing.bypass included)."))),
+    ruleWarnings: v.optional(v.pipe(
+      v.array(v.object({ path: v.string(), message: v.string() })),
+      v.description("Rules that never match, or partly overlap an earlier one with another policy."),
+    )),
     appliedAt: v.optional(v.string()),
   }),
   dataplane: v.object({ name: v.string(), error: v.optional(v.string()) }),

@@ -261,9 +261,17 @@ export function policyDocumentCheck<T>(): v.RawCheckAction<T> {
 }
 
 /** policyWarnings lists the shadowed and overlapping rules of a valid document, as `rules[3]: …`. */
-export function policyWarnings(doc: { readonly rules?: readonly RuleEntry[] }): { path: string; message: string }[] {
-  return analyseRules(doc.rules ?? []).warnings.map((w) => ({
+export function policyWarnings(doc: object): { path: string; message: string }[] {
+  const rules = (doc as { readonly rules?: readonly RuleEntry[] }).rules ?? [];
+  const cached = warningCache.get(rules);
+  if (cached) return cached;
+  const out = analyseRules(rules).warnings.map((w) => ({
     path: w.path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join(""),
     message: w.message,
   }));
+  warningCache.set(rules, out);
+  return out;
 }
+
+/** Warnings per rules list (a running document's list is analysed once, not at every status read). */
+const warningCache = new WeakMap<readonly RuleEntry[], { path: string; message: string }[]>();

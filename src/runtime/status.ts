@@ -7,6 +7,8 @@ import type { RoutingPlan } from "../plan.ts";
 import type { FlowStats } from "../platform.ts";
 import type { StatusSnapshot, WanStatus } from "../status.ts";
 import type { Generation } from "./generation.ts";
+import { policyWarnings } from "../policy/schema.ts";
+import type { PolicyStatus } from "../status.ts";
 import { wanFamilies } from "../families.ts";
 import type { FamilyHealth } from "../status.ts";
 import { probeBytesPerMonth, type UsageStatus } from "./usage.ts";
@@ -29,6 +31,20 @@ export interface StatusInputs {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+function policyStatus(policies: NonNullable<RoutingPlan["policies"]>): Record<string, PolicyStatus> {
+  const out: Record<string, PolicyStatus> = {};
+  for (const [name, p] of Object.entries(policies)) {
+    out[name] = {
+      carriers: p.carriers,
+      ...(p.carriers6 ? { carriers6: p.carriers6 } : {}),
+      lastResort: p.lastResort,
+      summary: p.summary,
+      ...(p.sticky ? { sticky: p.sticky } : {}),
+    };
+  }
+  return out;
+}
 
 const FAMILY_NAME = { ipv4: "IPv4", ipv6: "IPv6" } as const;
 
@@ -117,6 +133,9 @@ export function buildStatus(s: StatusInputs): StatusSnapshot {
       lastResort: s.plan.lastResort,
       summary: s.plan.summary,
       ...(s.plan.carriers6 ? { carriers6: s.plan.carriers6, summary6: s.plan.summary6 ?? "" } : {}),
+      ...(s.plan.policies ? { policies: policyStatus(s.plan.policies) } : {}),
+      ...(s.plan.rules?.length ? { rules: s.plan.rules.length } : {}),
+      ...(doc && policyWarnings(doc).length > 0 ? { ruleWarnings: policyWarnings(doc) } : {}),
       appliedAt: s.appliedAt === undefined ? undefined : iso(s.appliedAt),
     },
     dataplane: s.dataplane,

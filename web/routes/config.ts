@@ -9,6 +9,7 @@ import * as s from "../api-schemas.ts";
 import { changeOf, withNotice, writeResultSchema } from "../change.ts";
 import { type Deps, schemaOf } from "../deps.ts";
 import { HttpError } from "../problem.ts";
+import { policyWarnings } from "../../src/policy/schema.ts";
 import type { ParamDoc, ResponseDoc, Route } from "../router.ts";
 
 export const JSON_TYPES = ["application/json"] as const;
@@ -104,7 +105,8 @@ export function configRoutes(d: Deps): Route[] {
           throw err;
         }
         const issues = d.kernel.validate(doc);
-        return c.json({ valid: issues.length === 0, issues });
+        const warnings = issues.length === 0 && doc !== null && typeof doc === "object" ? policyWarnings(doc) : [];
+        return c.json({ valid: issues.length === 0, issues, ...(warnings.length > 0 ? { warnings } : {}) });
       },
     },
   ];
