@@ -2,8 +2,10 @@
  * IPv6 dual stack through the real Linux dataplane in the namespace testbed: ip6 marks,
  * `ip -6` rules and per-uplink IPv6 tables with the gateway a router advertisement left,
  * NAT66 only where `nat6` (ISP 2 routes the LAN prefix instead), per-family conntrack
- * flushes, IPv6 probes bound to an uplink, and a clean removal. Needs root plus ip, nft and
- * conntrack; otherwise it says so loudly and skips.
+ * flushes, IPv6 probes bound to an uplink, and a clean removal; then the REAL daemon with
+ * dual-stack WANs: IPv6 failover (silent and carrier), an IPv6-only outage, the IPv6
+ * load-balance split with IPv4 clients at the same time, and SIGTERM cleanup. Needs root plus
+ * ip, nft, conntrack (and ping, curl for the daemon); otherwise it says so loudly and skips.
  * @module
  */
 import { after, before, describe, it } from "node:test";
@@ -15,6 +17,7 @@ import { LinuxDataplane } from "../../src/platform/linux/dataplane.ts";
 import { LinuxLinks, parseSnmp6 } from "../../src/platform/linux/links.ts";
 import { LinuxProbes } from "../../src/platform/linux/probes.ts";
 import { createRunner, hostOf } from "../../src/platform/linux/run.ts";
+import { type Bed, configFor, type Daemon, disposeDaemon, makeBed, scenarioPrerequisite, startDaemon, type WanOptions } from "./daemon-harness.ts";
 import { FlowDriver } from "./flow-driver.ts";
 import { TEST_SETTINGS } from "./linux-harness.ts";
 import {
@@ -26,9 +29,12 @@ const missing = await missingPrerequisite();
 if (missing) console.warn(`\n*** skipped: needs root and nft, ip, conntrack (${missing}) ***\n`);
 
 describe("IPv6 device counters (/proc/net/dev_snmp6)", () => {
-  it("parses a device's IPv6 packets and bytes, and refuses other text", () => {
-    const text = "ifIndex\t3\nIp6InReceives   \t12\nIp6InOctets\t3400\nIp6OutRequests\t7\nIp6OutOctets\t900\n";
-    assert.deepEqual(parseSnmp6(text), { rxPackets: 12, txPackets: 7, rxBytes: 3400, txBytes: 900 });
+  it("parses a device's IPv6 packets (less link-local control) and bytes, and refuses other text", () => {
+    const text = "ifIndex\t3\nIp6InReceives   \t12\nIp6InOctets\t3400\nIp6OutRequests\t7\nIp6OutOctets\t900\n" +
+      "Icmp6InNeighborAdvertisements\t2\nIcmp6InRouterAdvertisements\t1\nIcmp6OutNeighborSolicits\t3\nIcmp6InEchoReplies\t4\n" +
+      "Ip6OutForwDatagrams\t20\n";
+    // Neighbour discovery and router advertisements are not traffic; echo replies and forwarded packets are.
+    assert.deepEqual(parseSnmp6(text), { rxPackets: 9, txPackets: 24, rxBytes: 3400, txBytes: 900 });
     assert.equal(parseSnmp6("Inter-|   Receive\n lo: 1 2 3"), undefined);
   });
 });
@@ -243,5 +249,181 @@ describe("IPv6 dual stack (linux dataplane, netns)", { skip: missing ? `needs ro
     assert.equal((await r.run(["nft", "list", "tables"])).stdout.includes("multiwan"), false);
     // The main table's RA-like default routes are untouched.
     assert.equal((await r.run(["ip", "-6", "route", "show", "default"])).stdout.trim().split("\n").length, 4);
+  });
+});
+
+const daemonMissing = missing ?? await scenarioPrerequisite();
+
+/** The parts of the status these cases read (dual stack). */
+interface Status6 {
+  readonly plan: { readonly carriers: readonly { wan: string }[]; readonly carriers6?: readonly { wan: string }[] };
+  readonly wans: readonly { name: string; state: string; reason: string; families?: Record<string, { state: string; reason: string }> }[];
+}
+
+describe("IPv6 with the real daemon (netns)", { skip: daemonMissing ? `needs root and nft, ip, conntrack, ping, curl: ${daemonMissing}` : undefined }, () => {
+  let b: Bed;
+  let d: Daemon | undefined;
+  const log = (msg: string) => console.log(`# ${msg}`);
+  const c6 = (s: Status6) => (s.plan.carriers6 ?? []).map((c) => c.wan).join(",");
+  const c4 = (s: Status6) => s.plan.carriers.map((c) => c.wan).join(",");
+  const dual = (o: WanOptions = {}): WanOptions => ({ tracker: { type: "tracker.ping", targets: [SERVER, SERVER6] }, ...o });
+  /** A config whose WANs carry both families (NAT66 where the ISP does not route the LAN prefix). */
+  const config = (wans: Record<string, WanOptions>, mode: Record<string, unknown> = { type: "mode.failover" }) => {
+    const doc = configFor(b.bed, Object.fromEntries(Object.entries(wans).map(([n, o]) => [n, dual(o)])), mode);
+    for (const [name, entry] of Object.entries(doc.wans as Record<string, Record<string, unknown>>)) {
+      const u = b.uplink(name);
+      Object.assign(entry, { family: "both", nat6: !u.routed6 });
+    }
+    return doc;
+  };
+  const connect6 = async (timeoutMs = 1500) => {
+    const a = await b.lan.request({ op: "connect", host: SERVER6, port: SERVER_PORT, timeoutMs });
+    return a.ok ? (b.bed.uplinkOf(a.source ?? "") ?? `unknown ${a.source}`) : `failed: ${a.error}`;
+  };
+  const firstVia6 = async (wan: string, t0: number, limitMs: number) => {
+    let last = "";
+    while (performance.now() - t0 < limitMs) {
+      last = await connect6(300);
+      if (last === wan) return performance.now() - t0;
+    }
+    throw new Error(`no IPv6 connection via ${wan} within ${limitMs} ms (last: ${last})`);
+  };
+  const waitFor = (pred: (s: Status6) => boolean, ms: number, what: string) =>
+    d!.waitFor((s) => pred(s as unknown as Status6), ms, what) as unknown as Promise<Status6>;
+  /** Waits for `pred` while a LAN client opens IPv6 connections (the traffic an idle uplink's suspicion needs). */
+  const waitWith6 = async (pred: (s: Status6) => boolean, ms: number, what: string) => {
+    let on = true;
+    const loop = (async () => {
+      while (on) {
+        await connect6(300);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    })();
+    try {
+      return await waitFor(pred, ms, what);
+    } finally {
+      on = false;
+      await loop;
+    }
+  };
+  const reset = async () => {
+    await disposeDaemon(d);
+    d = undefined;
+    for (const u of b.bed.uplinks) {
+      await b.bed.setLoss(u.name, 0);
+      await b.setCarrier(u.name, true);
+    }
+  };
+  const twoUp = async () => {
+    d = await startDaemon(b.bed, config({ ethernet: { priority: 1 }, repeater: { priority: 2 } }));
+    await waitFor((s) => c4(s) === "ethernet" && c6(s) === "ethernet", 10_000, "ethernet carrying both families");
+    assert.equal(await connect6(), "ethernet");
+    assert.equal((await b.connect()).uplink, "ethernet");
+  };
+
+  before(async () => {
+    b = await makeBed();
+  });
+  after(async () => {
+    await reset().catch(() => {});
+    await b?.destroy();
+  });
+
+  it("silent upstream outage on the primary → new IPv6 connections go out the backup", async () => {
+    try {
+      await twoUp();
+      const t0 = performance.now();
+      await b.bed.setLoss("ethernet", 100);
+      const ms = await firstVia6("repeater", t0, 5000);
+      log(`IPv6 silent outage: first new IPv6 connection via the backup after ${ms.toFixed(0)} ms`);
+      const s = await waitFor((x) => c6(x) === "repeater", 5000, "repeater carrying IPv6");
+      assert.equal(s.wans.find((w) => w.name === "ethernet")?.families?.ipv6?.state, "down");
+      assert.equal(await connect6(), "repeater", "the routed prefix: the server sees the LAN client itself");
+    } finally {
+      await reset();
+    }
+  });
+
+  it("an IPv6-only outage moves IPv6 and leaves IPv4 on the primary", async () => {
+    try {
+      await twoUp();
+      await b.bed.setLoss("ethernet", 100, "ipv6");
+      const t0 = performance.now();
+      const s = await waitWith6((x) => c6(x) === "repeater", 8000, "IPv6 on the repeater");
+      log(`IPv6-only outage: IPv6 moved after ${(performance.now() - t0).toFixed(0)} ms`);
+      assert.equal(c4(s), "ethernet", "IPv4 keeps its carrier");
+      const eth = s.wans.find((w) => w.name === "ethernet");
+      assert.equal(eth?.families?.ipv4?.state, "up");
+      assert.match(eth?.reason ?? "", /IPv6/);
+      assert.equal(await connect6(), "repeater");
+      assert.equal((await b.connect()).uplink, "ethernet");
+    } finally {
+      await reset();
+    }
+  });
+
+  it("carrier loss on the primary → IPv6 goes out the backup", async () => {
+    try {
+      await twoUp();
+      const t0 = performance.now();
+      await b.setCarrier("ethernet", false);
+      const ms = await firstVia6("repeater", t0, 3000);
+      log(`IPv6 carrier loss: first new IPv6 connection via the backup after ${ms.toFixed(0)} ms`);
+      await b.setCarrier("ethernet", true);
+      await waitWith6((x) => c6(x) === "ethernet", 15_000, "IPv6 back on ethernet");
+      await firstVia6("ethernet", performance.now(), 3000);
+    } finally {
+      await reset();
+    }
+  });
+
+  it("load balance splits IPv6 and IPv4 clients at the same time (NAT66 on one uplink, a routed prefix on the other)", async () => {
+    try {
+      d = await startDaemon(b.bed, config({ ethernet: { priority: 1, weight: 1 }, repeater: { priority: 1, weight: 1 } }, { type: "mode.load-balance" }));
+      await waitFor((s) => s.plan.carriers.length === 2 && (s.plan.carriers6 ?? []).length === 2, 10_000, "both carrying both families");
+      const v4 = new Map<string, number>(), v6 = new Map<string, number>();
+      const add = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+      for (let i = 0; i < 10; i++) {
+        const got = await Promise.all(Array.from({ length: 10 }, (_, j) => j % 2 ? connect6(3000) : b.connect(3000).then((a) => a.uplink ?? `failed: ${a.error}`)));
+        got.forEach((g, j) => add(j % 2 ? v6 : v4, g));
+      }
+      log(`mixed clients: IPv4 ${JSON.stringify([...v4])}, IPv6 ${JSON.stringify([...v6])}`);
+      for (const m of [v4, v6]) {
+        assert.deepEqual([...m.keys()].sort(), ["ethernet", "repeater"], JSON.stringify([...m]));
+        assert.ok((m.get("ethernet") ?? 0) >= 10 && (m.get("repeater") ?? 0) >= 10, JSON.stringify([...m]));
+      }
+      // The routed prefix keeps the client's address; NAT66 shows the ISP's.
+      const seen = new Set<string>();
+      for (let i = 0; i < 20 && seen.size < 2; i++) {
+        seen.add((await b.lan.request({ op: "connect", host: SERVER6, port: SERVER_PORT, timeoutMs: 1500 })).source ?? "");
+      }
+      assert.deepEqual([...seen].sort(), [b.uplink("ethernet").publicAddress6, LAN6_CLIENT].sort());
+    } finally {
+      await reset();
+    }
+  });
+
+  it("SIGTERM leaves no ip -6 rule or route of multiwan", async () => {
+    try {
+      await twoUp();
+      const r = createRunner({ netns: b.bed.router });
+      const ours = async () => {
+        const rules = (await r.run(["ip", "-6", "rule", "show"])).stdout.split("\n").filter((l) => {
+          const p = Number(l.split(":")[0]);
+          return p >= 2000 && p < 2100;
+        });
+        const routes = (await r.run(["ip", "-6", "route", "show", "table", "all"])).stdout.split("\n").filter((l) => {
+          const m = / table (\d+)/.exec(l);
+          return !!m && Number(m[1]) > 100 && Number(m[1]) <= 160;
+        });
+        return [...rules, ...routes];
+      };
+      assert.ok((await ours()).length > 0, "the daemon installed IPv6 rules and routes");
+      assert.ok([0, "SIGTERM"].includes(await d!.stop("SIGTERM") as number), "stopped"); // Deno's child_process reports the signal
+      assert.deepEqual(await ours(), []);
+      assert.equal((await r.run(["ip", "-6", "route", "show", "default"])).stdout.trim().split("\n").length, 4, "the RA routes stay");
+    } finally {
+      await reset();
+    }
   });
 });
