@@ -100,34 +100,8 @@ export class SimDataplane implements Dataplane {
    * first ready uplink that carries IPv6).
    */
   open(family: Family = "ipv4"): OpenResult {
-    const v6 = family === "ipv6";
-    const carries = (name: string) => !v6 || (this.#plan.uplinks[name]?.families ?? ["ipv4"]).includes("ipv6");
-    const carriers: readonly Carrier[] = v6 ? this.#plan.carriers6 ?? [] : this.#plan.carriers;
-    const main = () =>
-      Object.values(this.#plan.uplinks).filter((u) => u.ready && carries(u.name)).sort((a, b) => a.index - b.index)[0]?.name;
-    let uplink: string | undefined;
-    if (v6 && this.#plan.carriers6 === undefined) {
-      uplink = main();
-      if (!uplink) return { ok: false, error: "no-route" };
-    } else if (carriers.length > 0) {
-      const total = carriers.reduce((s, c) => s + c.weight, 0);
-      let pick = Math.floor(this.#random() * total);
-      for (const c of carriers) {
-        if (pick < c.weight) {
-          uplink = c.wan;
-          break;
-        }
-        pick -= c.weight;
-      }
-    } else if (this.#plan.lastResort === "main") {
-      uplink = main();
-      if (!uplink) return { ok: false, error: "no-route" };
-    } else {
-      return { ok: false, error: this.#plan.lastResort };
-    }
-    const flow = { id: this.#nextId++, uplink: uplink!, family, bytes: 0 };
-    this.#flows.set(flow.id, flow);
-    return { ok: true, flow };
+    // A connection the rules know nothing about but its family: the same choice as connect().
+    return this.connect({ family });
   }
 
   /**
