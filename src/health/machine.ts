@@ -110,6 +110,14 @@ export class HealthMachine {
     return this.#counterResets;
   }
 
+  /**
+   * The counters are worth reading at the fast rate: packets left unanswered, or the machine is
+   * suspecting or confirming. Otherwise the uplink is quiet and a slow read loses nothing.
+   */
+  get wantsTraffic(): boolean {
+    return this.#phase !== "steady" || this.#unansweredSince !== undefined;
+  }
+
   /** A metered uplink that carries nothing but probes (probed at `meteredIdleIntervalMs`). */
   get idle(): boolean {
     return this.#idle;

@@ -23,8 +23,15 @@ import type { TrafficCounters } from "../health/machine.ts";
 import { bounded, type CallSite, type PluginLimits, seconds } from "./bounded.ts";
 import { ResultGate } from "./result-check.ts";
 
-/** How often the uplink's packet counters are read for passive evidence. */
+/** How often the uplink's packet counters are read for passive evidence while packets leave. */
 export const TRAFFIC_POLL_MS = 100;
+/**
+ * How often they are read while the uplink is quiet (nothing left since the last read, nothing
+ * unanswered): the fast rate resumes at the first read that sees packets leave. That read counts
+ * one packet whatever left (SUSPECT_MIN_PACKETS), so a slow read never makes a suspicion alone;
+ * a silent outage that starts on a quiet uplink is seen at most this much later.
+ */
+export const QUIET_TRAFFIC_POLL_MS = 500;
 /** How often the WAN type re-reads its device (address, gateway, details) without events. */
 export const INSPECT_INTERVAL_MS = 5_000;
 /** A hung inspect call is waited on again until it is this old; then the WAN type is asked afresh. */
@@ -84,6 +91,10 @@ export class WanRuntime {
   #sessionKey = "";
   #intervalMs = 0;
   #timers: TimerHandle[] = [];
+  /** Counters are read at the fast rate (packets left at the last read, or the judges want it). */
+  #trafficFast = true;
+  #lastTx?: number;
+  #trafficTimer?: TimerHandle;
   #unwatch?: () => void;
   #stopped = false;
   #inspecting?: Promise<void>;
@@ -152,7 +163,7 @@ export class WanRuntime {
     });
     await this.inspect();
     this.#every(INSPECT_INTERVAL_MS, () => void this.inspect());
-    this.#every(TRAFFIC_POLL_MS, () => this.#pollTraffic());
+    this.#scheduleTraffic();
   }
 
   async stop(): Promise<void> {
@@ -160,6 +171,7 @@ export class WanRuntime {
     this.#unwatch?.();
     for (const t of this.#timers) t.cancel();
     this.#timers = [];
+    this.#trafficTimer?.cancel();
     await this.#closeSession();
   }
 
@@ -233,6 +245,20 @@ export class WanRuntime {
     this.#timers.push(this.#o.clock.setTimeout(tick, ms));
   }
 
+  /**
+   * The next traffic read: fast while packets leave, slow while the uplink is quiet. Reads fall
+   * on the same phase of the clock in every WAN, so one counter read serves them all.
+   */
+  #scheduleTraffic(): void {
+    this.#trafficTimer?.cancel();
+    if (this.#stopped) return;
+    const ms = this.#trafficFast ? TRAFFIC_POLL_MS : QUIET_TRAFFIC_POLL_MS;
+    this.#trafficTimer = this.#o.clock.setTimeout(() => {
+      this.#scheduleTraffic();
+      void this.#pollTraffic();
+    }, ms - (this.#o.clock.now() % ms) || ms);
+  }
+
   async #pollTraffic(): Promise<void> {
     const insp = this.#inspection;
     if (!insp?.present) return;
@@ -249,6 +275,12 @@ export class WanRuntime {
       const moved = mine !== undefined && this.#machine.onTraffic(mine, at);
       const moved6 = info.ipv6 !== undefined && this.#machine6?.onTraffic(info.ipv6, at) === true;
       if (moved || moved6) this.#retune();
+      const left = this.#lastTx !== undefined && info.txPackets !== this.#lastTx;
+      this.#lastTx = info.txPackets;
+      const fast = left || this.#machine.wantsTraffic || this.#machine6?.wantsTraffic === true;
+      const sooner = fast && !this.#trafficFast;
+      this.#trafficFast = fast;
+      if (sooner) this.#scheduleTraffic();
     } catch {
       // Counters are best-effort evidence; the tracker still judges.
     }

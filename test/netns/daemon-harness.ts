@@ -21,6 +21,11 @@ const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const host = createRunner();
 
+/** Extra flags for a Node daemon from MWT_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" to profile a bench). */
+function nodeFlags(): string[] {
+  return (process.env.MWT_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+}
+
 /** Tools the scenarios need besides node. */
 export const SCENARIO_TOOLS = ["ip", "nft", "conntrack", "ping", "curl"] as const;
 
@@ -219,7 +224,7 @@ export async function startDaemon(bed: Testbed, config: Record<string, unknown>,
   const runtime = o.runtime ?? (process.env.MWT_DAEMON_RUNTIME === "deno" ? "deno" : "node");
   const rt = runtime === "deno"
     ? [join(ROOT, "node_modules/deno/deno"), "run", ...denoLinuxFlags(dir, listen, httpingHosts(config, bed)), main]
-    : ["Deno" in globalThis ? "node" : process.execPath, "--import", "tsx", main];
+    : ["Deno" in globalThis ? "node" : process.execPath, ...nodeFlags(), "--import", "tsx", main];
   const argv = ["ip", "netns", "exec", bed.router, ...rt, ...args];
   const child = spawn(argv[0], argv.slice(1), {
     cwd: ROOT,
