@@ -196,7 +196,8 @@ if (missing) {
         log(`30 % loss on ethernet: never → ${JSON.stringify(Object.fromEntries(strict))}, like-up → ${JSON.stringify(Object.fromEntries(lenient))}`);
         assert.deepEqual([...strict.keys()], ["repeater"], "degraded: never leaves the lossy primary");
         assert.equal(lenient.get("repeater") ?? 0, 0, "degraded: like-up stays on it");
-        assert.ok((lenient.get("ethernet") ?? 0) >= 15, `like-up connections on ethernet: ${JSON.stringify(Object.fromEntries(lenient))}`);
+        // Some connections through 30 % loss time out (SYN retransmits): at least half get through.
+        assert.ok((lenient.get("ethernet") ?? 0) >= 10, `like-up connections on ethernet: ${JSON.stringify(Object.fromEntries(lenient))}`);
       } finally {
         await reset();
       }
