@@ -403,6 +403,22 @@ describe("IPv6 with the real daemon (netns)", { skip: daemonMissing ? `needs roo
     }
   });
 
+  it("HTTP probes over IPv6 (bound to the uplink's IPv6 address) judge IPv6: both up, then an IPv6-only outage moves IPv6", async () => {
+    try {
+      const tracker = { type: "tracker.httping", urls: [`http://${SERVER}/`, `http://[${SERVER6}]/`] };
+      d = await startDaemon(b.bed, config({ ethernet: { priority: 1, tracker }, repeater: { priority: 2, tracker } }));
+      const s = await waitFor((x) => c6(x) === "ethernet" && x.wans.every((w) => w.families?.ipv6?.state === "up"), 15_000, "IPv6 up by HTTP");
+      assert.equal(c4(s), "ethernet");
+      await b.bed.setLoss("ethernet", 100, "ipv6");
+      const moved = await waitWith6((x) => c6(x) === "repeater", 15_000, "IPv6 on the repeater (httping)");
+      assert.equal(c4(moved), "ethernet", "IPv4 keeps its carrier");
+      assert.equal(moved.wans.find((w) => w.name === "ethernet")?.families?.ipv6?.state, "down");
+      assert.equal(await connect6(), "repeater");
+    } finally {
+      await reset();
+    }
+  });
+
   it("SIGTERM leaves no ip -6 rule or route of multiwan", async () => {
     try {
       await twoUp();
