@@ -79,6 +79,17 @@ function rulesOf(n: number, variant = 0): PlanRule[] {
         commands = r.stats?.commands ?? 0;
         bytes = r.stats?.nftBytes ?? 0;
       }
+      // A failover with the rules loaded: only the default carriers change (the same rules array).
+      const kept = plan(n, 0);
+      const failovers: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const r = await apply({ ...kept, carriers: [{ wan: (i % 2 ? a : c).name, weight: 1 }] });
+        failovers.push(r.ms);
+      }
+      console.log(
+        `${String(n).padStart(5)} rules: failover (carriers change, rules kept) applied ${median(failovers).toFixed(1)} ms median, ` +
+          `max ${Math.max(...failovers).toFixed(1)} ms`,
+      );
       console.log(
         `${String(n).padStart(5)} rules: render ${median(renders).toFixed(2)} ms; first apply ${first.ms.toFixed(1)} ms ` +
           `(${first.stats?.commands} commands); rule change applied ${median(changes).toFixed(1)} ms median, ` +

@@ -47,6 +47,14 @@ export function policyPlanInputs(doc: PolicyDoc, modes: ReadonlyMap<string, { re
       ...modeKeys(p.mode),
     });
   }
-  const rules = planRules(doc.routing.bypass ?? [], (doc.rules ?? []) as readonly RuleEntry[]);
+  let rules = rulesCache.get(doc);
+  if (!rules) rulesCache.set(doc, rules = planRules(doc.routing.bypass ?? [], (doc.rules ?? []) as readonly RuleEntry[]));
   return { ...modeKeys(doc.mode), policies, rules };
 }
+
+/**
+ * The compiled rules of a running document: the same array at every re-plan, so a
+ * dataplane can tell by identity that the rules did not change (a failover with 1,000 rules
+ * does not render them again).
+ */
+const rulesCache = new WeakMap<PolicyDoc, PlanRule[]>();

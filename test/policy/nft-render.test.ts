@@ -119,4 +119,16 @@ describe("nft rendering of policies", () => {
     assert.equal(between.length, 3, between.join("\n"));
     assert.match(between[2], /198\.18\.1\.2\/32 goto p2/);
   });
+
+  it("the same rules array renders again when the policy ids change (the rule lines are cached per array)", () => {
+    const rules: PlanRule[] = [{ name: "kids", match: { src: ["198.18.100.3"] }, policy: "kids" }];
+    const kids = { name: "kids", carriers: [{ wan: "repeater", weight: 1 }], lastResort: "unreachable" as const, summary: "" };
+    const one = renderRuleset({ ...base, policies: { kids }, rules }, settings);
+    assert.match(one, /ip saddr 198\.18\.100\.3\/32 goto pol_p1/);
+    const failover = renderRuleset({ ...base, carriers: [{ wan: "cellular", weight: 1 }], policies: { kids }, rules }, settings);
+    assert.match(failover, /ip saddr 198\.18\.100\.3\/32 goto pol_p1/);
+    assert.match(failover, /ct state new goto mark_4/);
+    const renamed = renderRuleset({ ...base, policies: { aaa: { ...kids, name: "aaa" }, kids }, rules }, settings);
+    assert.match(renamed, /ip saddr 198\.18\.100\.3\/32 goto pol_p2/, "kids is p2 once aaa sorts before it");
+  });
 });

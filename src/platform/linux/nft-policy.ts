@@ -19,7 +19,7 @@
  */
 import type { Carrier, Family, LastResort, PlanRule, PlanUplink, RoutingPlan, RuleMatch, Sticky } from "../../plan.ts";
 import { hex, type MarkSpace } from "./marks.ts";
-import { renderRuleLines } from "./nft-rules.ts";
+import { type RuleLine, renderRuleLines } from "./nft-rules.ts";
 import { checkCidr, checkCidr6, checkDevice, isV6 } from "./run.ts";
 
 /** One policy as rendered: an id usable in chain names, carriers per family, last resort, sticky. */
@@ -185,6 +185,8 @@ export function matchExpr(m: RuleMatch, userSet: (name: string, family: Family) 
   return [parts.join(" ")];
 }
 
+const lineCache = new WeakMap<readonly PlanRule[], { readonly ids: string; readonly lines: readonly RuleLine[] }>();
+
 /** renderPolicies renders rules, named policies and the default policy of `plan`. */
 export function renderPolicies(plan: RoutingPlan, space: MarkSpace): PolicyRender {
   const v6 = plan.carriers6 !== undefined;
@@ -218,7 +220,16 @@ export function renderPolicies(plan: RoutingPlan, space: MarkSpace): PolicyRende
     const p = byName.get(r.policy);
     return p ? `goto pol_${p.id}` : undefined; // validation refuses unknown policies; a hand-made plan may hold one
   };
-  for (const l of renderRuleLines(plan.rules ?? [], verdictOf, (m) => matchExpr(m, (s, f) => `user_${s}_${FAM[f].n}`))) {
+  // The rule lines depend on the rules and the policy ids only: cached per rules array (the
+  // kernel hands the same array to every plan of a document), so a failover renders none.
+  const rules = plan.rules ?? [];
+  const ids = named.map((p) => `${p.id}=${p.name}`).join(",");
+  let cached = lineCache.get(rules);
+  if (cached?.ids !== ids) {
+    cached = { ids, lines: renderRuleLines(rules, verdictOf, (m) => matchExpr(m, (s, f) => `user_${s}_${FAM[f].n}`)) };
+    lineCache.set(rules, cached);
+  }
+  for (const l of cached.lines) {
     preroutingRules.push(l.text);
     if (!l.iif) outputRules.push(l.text);
   }
