@@ -185,7 +185,8 @@ export function composePlan(inp: PlanInputs): Composed {
   }
   const ready = (cs: readonly Carrier[]) => cs.filter((c) => uplinks[c.wan]?.ready && c.weight > 0);
   const carriers = ready(decision.carriers);
-  const stateOf = new Map(inp.wans.map((w) => [w.name, w.state]));
+  // A WAN capped "never" is left like a down one: its flows move too (they would keep counting).
+  const stateOf = new Map(inp.wans.map((w) => [w.name, w.capped === "never" ? "down" as const : w.state]));
   const byName = new Map(inp.wans.map((w) => [w.name, w]));
   const flush = new Set(flushOf(decision, carriers, inp.previousPlan.carriers, stateOf, uplinks));
 
@@ -220,7 +221,7 @@ export function composePlan(inp: PlanInputs): Composed {
   const six = inp.wans.filter(carriesIpv6);
   let ipv6: Pick<RoutingPlan, "carriers6" | "flush6" | "summary6"> = {};
   if (six.length > 0) {
-    const state6Of = new Map(six.map((w) => [w.name, w.state6 ?? w.state]));
+    const state6Of = new Map(six.map((w) => [w.name, w.capped === "never" ? "down" as const : (w.state6 ?? w.state)]));
     const d6 = decide(inp.mode, six.map((w) => modeWanOf(ipv6View(w))), inp.degraded, previous6(inp.previousPlan.carriers6));
     const ready6 = (cs: readonly Carrier[]) => ready(cs).filter((c) => uplinks[c.wan]?.address6 !== undefined);
     const carriers6 = ready6(d6.carriers.filter((c) => carriesIpv6(byName.get(c.wan))));

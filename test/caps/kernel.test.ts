@@ -91,11 +91,19 @@ describe("data caps in the kernel", () => {
 
   it("atCap never: not used even when nothing else is left", async () => {
     const r = boot({ atCap: "never" });
+    const flushed: string[] = [];
+    const dp = r.platform.dataplane;
+    const flush = dp.flush.bind(dp);
+    dp.flush = (uplinks, family) => {
+      flushed.push(...uplinks);
+      return flush(uplinks, family);
+    };
     await r.kernel.boot();
     await advance(r.clock, 3000, 50);
     send(r.platform, 3 * MB);
     await advance(r.clock, 16_000, 100);
     assert.deepEqual(carriers(r.kernel), ["ethernet"]);
+    assert.ok(flushed.includes("cellular"), `the capped uplink's flows move too (flushed: ${flushed})`);
     r.platform.world.set("eth1", { upstream: false });
     await advance(r.clock, 8000, 50);
     assert.deepEqual(carriers(r.kernel), []);
