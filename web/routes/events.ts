@@ -15,9 +15,15 @@ export const MAX_STREAMS = 64;
 export const MAX_STREAMS_PER_CREDENTIAL = 8;
 const MAX_QUEUE = 1000;
 
-/** EventStreams tracks open streams so shutdown can end them (Deno's shutdown waits for them). */
+/**
+ * EventStreams tracks open streams so shutdown can end them (Deno's shutdown waits for them).
+ * Each stream registers its ender here rather than as a listener on one shared AbortSignal:
+ * 50 open streams are 50 listeners, which Node reports as a leak (MaxListenersExceededWarning)
+ * past ten.
+ */
 export class EventStreams {
   readonly #ctl = new AbortController();
+  readonly #enders = new Set<() => void>();
   readonly heartbeatMs: number;
   open = 0;
   /** Open streams per credential key. */
@@ -28,8 +34,24 @@ export class EventStreams {
   get signal(): AbortSignal {
     return this.#ctl.signal;
   }
+  /** Streams ended so far are not told again; returns the unregister call. */
+  onClose(end: () => void): () => void {
+    if (this.#ctl.signal.aborted) {
+      end();
+      return () => {};
+    }
+    this.#enders.add(end);
+    return () => this.#enders.delete(end);
+  }
+  /** Enders registered now (open streams). */
+  get listening(): number {
+    return this.#enders.size;
+  }
   close(): void {
     this.#ctl.abort();
+    const enders = [...this.#enders];
+    this.#enders.clear();
+    for (const end of enders) end();
   }
 }
 
@@ -92,7 +114,7 @@ export function eventRoutes(d: Deps, streams: EventStreams): Route[] {
           wake?.();
         };
         stream.onAbort(finish);
-        streams.signal.addEventListener("abort", finish, { once: true });
+        const unregister = streams.onClose(finish);
         try {
           let sent = resumeFrom ?? bus.lastId;
           if (resumeFrom !== undefined) {
@@ -131,7 +153,7 @@ export function eventRoutes(d: Deps, streams: EventStreams): Route[] {
           }
         } finally {
           off();
-          streams.signal.removeEventListener("abort", finish);
+          unregister();
           streams.open--;
           const left = (streams.byCredential.get(key) ?? 1) - 1;
           if (left > 0) streams.byCredential.set(key, left);
