@@ -81,6 +81,14 @@ describe("routing.markMask bounds the number of WANs", () => {
     assert.match(issue!.message, /5 WANs, but routing\.markMask 0x700 tells apart at most 4/);
     assert.equal(validateDocument(schema, doc(4, 0x700)).ok, true);
   });
+  it("one rule: 60 WANs pass with the default mask, the 61st is refused by the mask check alone", () => {
+    assert.equal(validateDocument(schema, doc(60)).ok, true);
+    const r = validateDocument(schema, doc(61));
+    assert.equal(r.ok, false);
+    const messages = !r.ok ? r.issues.map((i) => `${i.path}: ${i.message}`) : [];
+    assert.deepEqual(messages.filter((m) => m.startsWith("wans:")).length, 1, JSON.stringify(messages));
+    assert.match(messages.join("\n"), /wans: 61 WANs, but routing\.markMask 0x3f00 tells apart at most 60/);
+  });
   it("a mask with a hole is refused before the dataplane sees it", () => {
     const r = validateDocument(schema, doc(2, 0x3b00));
     assert.equal(r.ok, false);
