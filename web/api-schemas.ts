@@ -90,6 +90,7 @@ const target = v.object({
   lossPct: v.number(),
   sent: v.number(),
   received: v.number(),
+  lastError: v.optional(v.pipe(v.string(), v.description("Why the last probe failed, when it did (timeout, an ICMP error, a probe that died)."))),
 });
 
 export const wanStatus = v.object({
@@ -112,6 +113,11 @@ export const wanStatus = v.object({
   lossPct: v.number(),
   targets: v.array(target),
   probesSent: v.number(),
+  suspicions: v.optional(v.pipe(v.number(), v.description("Times the steady phase turned suspect since the WAN started (fast probes until cleared)."))),
+  lastSuspicion: v.optional(v.pipe(
+    v.object({ at: v.string(), cause: v.string() }),
+    v.description("The last suspicion: when, and its cause (a failed probe with its error, or packets that left unanswered)."),
+  )),
   present: v.boolean(),
   carrier: v.boolean(),
   address: v.optional(v.string()),

@@ -85,6 +85,8 @@ export class HealthMachine {
   #rxMark?: number;
   #rxAliveAt?: number;
   #counterResets = 0;
+  #suspicions = 0;
+  #lastSuspicion?: { at: number; cause: string };
   #metered: boolean;
   #idle = false;
   #idleFrom?: { at: number; tx: number; probes: number };
@@ -149,7 +151,7 @@ export class HealthMachine {
     if (!r.ok && this.#phase === "steady") {
       // A lost probe is a suspicion: probe fast until `up` fresh rounds clear it (older
       // good answers in the same round must not clear it at once).
-      this.#phase = "suspect";
+      this.#suspect(at, `probe to ${r.target} failed: ${r.error ?? "no answer"}`);
       this.#okRounds = 0;
     }
     if (this.#round.has(r.target)) return this.#closeRound(at) ?? this.#addToRound(r, at);
@@ -221,7 +223,7 @@ export class HealthMachine {
       at - this.#unansweredSince >= this.#cfg.suspectAfterMs &&
       c.txPackets - this.#unansweredTx >= SUSPECT_MIN_PACKETS
     ) {
-      this.#phase = "suspect";
+      this.#suspect(at, `${c.txPackets - this.#unansweredTx} packets left unanswered for ${Math.round(at - this.#unansweredSince)} ms`);
       this.#okRounds = 0;
       return true;
     }
@@ -319,7 +321,7 @@ export class HealthMachine {
       this.#okRounds = 0;
       this.#failRounds++;
       this.#failSince ??= at;
-      if (this.#phase === "steady") this.#phase = "suspect";
+      if (this.#phase === "steady") this.#suspect(at, why ?? "a round of probes failed");
       if (this.#failRounds >= this.#cfg.down && this.#state !== "down") {
         const reason = why ?? this.#lostReason(at);
         // The rounds that took it down are the outage too: once back, it is judged on fresh rounds.
@@ -417,6 +419,13 @@ export class HealthMachine {
     return { bad: false, good: loss.pct <= c.recoveryLossPct && lat <= c.recoveryLatencyMs, reason: "" };
   }
 
+  /** Steady → suspect, counted with its cause (kept after the next good answer, for diagnosis). */
+  #suspect(at: number, cause: string): void {
+    this.#phase = "suspect";
+    this.#suspicions++;
+    this.#lastSuspicion = { at, cause };
+  }
+
   /** The health view for status and the API. */
   view(): HealthView {
     const targets: TargetStats[] = this.#targets.map((t) => {
@@ -448,6 +457,8 @@ export class HealthMachine {
       targets,
       phase: this.#phase,
       probesSent: this.#probesSent,
+      suspicions: this.#suspicions,
+      ...(this.#lastSuspicion ? { lastSuspicion: this.#lastSuspicion } : {}),
     };
   }
 }

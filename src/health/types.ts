@@ -36,4 +36,8 @@ export interface HealthView {
   /** Probe phase: steady (idle cadence), suspect (fast checks), down (recovery cadence). */
   readonly phase: "steady" | "suspect" | "down";
   readonly probesSent: number;
+  /** How many times the steady phase turned suspect (a lost probe, unanswered traffic, a failed round). */
+  readonly suspicions?: number;
+  /** The last of them: clock ms and cause. */
+  readonly lastSuspicion?: { readonly at: number; readonly cause: string };
 }

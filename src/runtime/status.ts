@@ -2,7 +2,7 @@
  * buildStatus assembles the API's status snapshot from the running generation.
  * @module
  */
-import type { HealthState } from "../health/types.ts";
+import type { HealthState, HealthView } from "../health/types.ts";
 import type { RoutingPlan } from "../plan.ts";
 import type { FlowStats } from "../platform.ts";
 import type { StatusSnapshot, WanStatus } from "../status.ts";
@@ -31,6 +31,16 @@ export interface StatusInputs {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Suspicions of both judges, and the later of their last ones. */
+function suspicionsOf(v4: HealthView | undefined, v6: HealthView | undefined): Pick<WanStatus, "suspicions" | "lastSuspicion"> {
+  if (!v4) return {};
+  const last = [v4.lastSuspicion, v6?.lastSuspicion].reduce((a, b) => (b && (!a || b.at > a.at) ? b : a), undefined);
+  return {
+    suspicions: (v4.suspicions ?? 0) + (v6?.suspicions ?? 0),
+    ...(last ? { lastSuspicion: { at: iso(last.at), cause: last.cause } } : {}),
+  };
+}
 
 function policyStatus(policies: NonNullable<RoutingPlan["policies"]>): Record<string, PolicyStatus> {
   const out: Record<string, PolicyStatus> = {};
@@ -105,6 +115,7 @@ export function buildStatus(s: StatusInputs): StatusSnapshot {
       lossPct: view?.lossPct ?? 0,
       targets: [...(view?.targets ?? []), ...targets6],
       probesSent: (view?.probesSent ?? 0) + (slot?.runtime?.view6()?.probesSent ?? 0),
+      ...suspicionsOf(view, slot?.runtime?.view6()),
       present: insp?.present ?? false,
       carrier: insp?.carrier ?? false,
       address: insp?.address,
