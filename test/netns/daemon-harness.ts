@@ -21,9 +21,12 @@ const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const host = createRunner();
 
-/** Extra flags for a Node daemon from MWT_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" to profile a bench). */
-function nodeFlags(): string[] {
-  return (process.env.MWT_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+/**
+ * Extra flags for a Node daemon from MWT_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" to
+ * profile a bench), for a Deno one from MWT_DENO_FLAGS (e.g. "--v8-flags=--max-semi-space-size=1").
+ */
+function extraFlags(runtime: "node" | "deno"): string[] {
+  return (process.env[runtime === "node" ? "MWT_NODE_FLAGS" : "MWT_DENO_FLAGS"] ?? "").split(/\s+/).filter(Boolean);
 }
 
 /** Tools the scenarios need besides node. */
@@ -223,8 +226,8 @@ export async function startDaemon(bed: Testbed, config: Record<string, unknown>,
   const main = join(ROOT, "src/main.ts");
   const runtime = o.runtime ?? (process.env.MWT_DAEMON_RUNTIME === "deno" ? "deno" : "node");
   const rt = runtime === "deno"
-    ? [join(ROOT, "node_modules/deno/deno"), "run", ...denoLinuxFlags(dir, listen, httpingHosts(config, bed)), main]
-    : ["Deno" in globalThis ? "node" : process.execPath, ...nodeFlags(), "--import", "tsx", main];
+    ? [join(ROOT, "node_modules/deno/deno"), "run", ...extraFlags("deno"), ...denoLinuxFlags(dir, listen, httpingHosts(config, bed)), main]
+    : ["Deno" in globalThis ? "node" : process.execPath, ...extraFlags("node"), "--import", "tsx", main];
   const argv = ["ip", "netns", "exec", bed.router, ...rt, ...args];
   const child = spawn(argv[0], argv.slice(1), {
     cwd: ROOT,
