@@ -9,8 +9,14 @@ import { parseArgs } from "node:util";
 
 /** The Linux tools the linux dataplane and WAN plugins run. */
 export const LINUX_TOOLS = ["ip", "nft", "conntrack", "ping", "iw", "mmcli"] as const;
-/** What the linux dataplane reads outside the state dir (link state and counters). */
-export const LINUX_READS = ["/sys/class/net"] as const;
+/**
+ * What the linux dataplane reads outside the state dir, granted by --allow-read. None: it reads
+ * link state and counters from /sys/class/net and /proc/net, but Deno 2.9.6 refuses those under
+ * any --allow-read ("Requires all access", i.e. --allow-all), so a grant there would be a promise
+ * it does not keep. Without --allow-all the daemon reads counters through one long-lived
+ * `ip -s -json -batch -` process instead (src/platform/linux/links.ts).
+ */
+export const LINUX_READS: readonly string[] = [];
 /** The environment variables the daemon reads; Deno's node:child_process also asks for NODE_V8_COVERAGE. */
 export const DAEMON_ENV = ["MULTIWAN_ADMIN_TOKEN", "MULTIWAN_ADMIN_PASSWORD"] as const;
 const CHILD_ENV = ["NODE_V8_COVERAGE", "PATH"] as const;
