@@ -59,7 +59,9 @@ try {
           // The machine does not say why it suspects: a lost probe shows in the target counts,
           // otherwise it was the passive check (packets left the device, nothing came back).
           const errors = ((w as { targets?: (T & { lastError?: string })[] }).targets ?? []).flatMap((t) => t.lastError ? [`${t.target}: ${t.lastError}`] : []);
-          const why = w.phase === "steady" ? "" : lostMore > 0 ? `, ${lostMore} probe(s) lost${errors.length ? ` (${errors.join("; ")})` : ""}` : ", no probe lost: passive (unanswered traffic)";
+          const last = (w as { lastSuspicion?: { at: string; cause: string } }).lastSuspicion;
+          const cause = last ? `; the daemon's cause at ${last.at}: ${last.cause}` : "";
+          const why = w.phase === "steady" ? "" : (lostMore > 0 ? `, ${lostMore} probe(s) lost${errors.length ? ` (${errors.join("; ")})` : ""}` : ", no probe lost: passive (unanswered traffic)") + cause;
           const line = `${((at - t0) / 1000).toFixed(1).padStart(6)} s ${w.name} ${before} → ${w.phase} (${w.state}: ${w.reason}${why})`;
           changes.push(line);
           if (process.env.SHOW_PHASES) console.log(line);
@@ -73,6 +75,9 @@ try {
     console.log(`${changes.length} phase changes while idle (status polled every 250 ms); time outside "steady": ${(fastMs / 1000).toFixed(1)} uplink-seconds`);
     for (const c of changes.slice(0, 40)) console.log(`  ${c}`);
     const s = await d.status();
+    // The daemon's own count (also suspicions the 250 ms status poll did not see).
+    type Sus = { suspicions?: number; lastSuspicion?: { at: string; cause: string } };
+    console.log(`suspicions counted by the daemon since start: ${s.wans.map((w) => `${w.name}=${(w as Sus).suspicions ?? "?"}${(w as Sus).lastSuspicion ? ` (last ${(w as Sus).lastSuspicion!.at}: ${(w as Sus).lastSuspicion!.cause})` : ""}`).join(", ")}`);
     console.log(`window ${el.toFixed(0)} s, ${targets.length} target(s) per uplink, default settings; states ${s.wans.map((w) => `${w.name}=${w.state}/${w.phase}`).join(" ")}`);
     for (const u of b.bed.uplinks) {
       const j = JSON.parse(await b.bed.exec(u.ns, ["nft", "-j", "list", "counters", "table", "ip", "probe_count"])) as { nftables: { counter?: { name: string; bytes: number; packets: number } }[] };
