@@ -223,11 +223,13 @@ export async function startDaemon(bed: Testbed, config: Record<string, unknown>,
   const token = randomBytes(24).toString("base64url");
   const listen = `127.0.0.1:${port}`;
   const args = ["--dataplane", "linux", "--config", configFile, "--state-dir", dir, "--listen", listen];
-  const main = join(ROOT, "src/main.ts");
+  // MWT_DAEMON_MAIN runs another entry, e.g. the release bundle (then Node needs no tsx).
+  const main = process.env.MWT_DAEMON_MAIN ?? join(ROOT, "src/main.ts");
+  const viaTsx = main.endsWith(".ts") ? ["--import", "tsx"] : [];
   const runtime = o.runtime ?? (process.env.MWT_DAEMON_RUNTIME === "deno" ? "deno" : "node");
   const rt = runtime === "deno"
     ? [join(ROOT, "node_modules/deno/deno"), "run", ...extraFlags("deno"), ...denoLinuxFlags(dir, listen, httpingHosts(config, bed)), main]
-    : ["Deno" in globalThis ? "node" : process.execPath, ...extraFlags("node"), "--import", "tsx", main];
+    : ["Deno" in globalThis ? "node" : process.execPath, ...extraFlags("node"), ...viaTsx, main];
   const argv = ["ip", "netns", "exec", bed.router, ...rt, ...args];
   const child = spawn(argv[0], argv.slice(1), {
     cwd: ROOT,
