@@ -6,7 +6,8 @@
  * The goal: ≤ 100 MB after the load on Node, back within 10 MB of idle a minute later.
  *
  * Run: node --import tsx bench/linux/memory.bench.ts [node|deno|bundle] [requests=10000] [streams=50]
- * (`bundle` runs dist/multiwan.mjs from `npm run build` on Node; MEM_NODE_FLAGS adds V8 flags.)
+ * (`bundle` runs dist/multiwan.mjs from `npm run build` on Node, or the file MEM_BUNDLE names;
+ * MEM_NODE_FLAGS adds V8 flags.)
  * @module
  */
 import { spawn } from "node:child_process";
@@ -44,7 +45,7 @@ const args = ["--no-scenario", "--listen", `127.0.0.1:${port}`, "--state-dir", d
 const argv = runtime === "deno"
   ? [join(root, "node_modules/deno/deno"), "run", "--no-prompt", "--allow-all", ...(nodeFlags.length ? [`--v8-flags=${nodeFlags.join(",")}`] : []), join(root, "src/main.ts"), ...args]
   : runtime === "bundle"
-  ? [process.execPath, ...nodeFlags, join(root, "dist/multiwan.mjs"), ...args]
+  ? [process.execPath, ...nodeFlags, process.env.MEM_BUNDLE ?? join(root, "dist/multiwan.mjs"), ...args]
   : [process.execPath, ...nodeFlags, "--import", "tsx", join(root, "src/main.ts"), ...args];
 const child = spawn(argv[0], argv.slice(1), { cwd: root, env: { ...process.env, MULTIWAN_ADMIN_TOKEN: TOKEN }, stdio: ["ignore", "ignore", "inherit"] });
 const streams: { destroy(): void }[] = [];
