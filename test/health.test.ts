@@ -2,6 +2,9 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { defaultHealth, type HealthConfig } from "../src/health/config.ts";
 import { HealthMachine } from "../src/health/machine.ts";
+import { SimLanClient } from "../src/platform/sim/index.ts";
+import { FAST_AFTER_TRAFFIC_MS, QUIET_TRAFFIC_POLL_MS, TRAFFIC_POLL_MS } from "../src/runtime/wan-runtime.ts";
+import { advance, fourWans, makeRig } from "./helpers.ts";
 
 const T = ["a", "b", "c"];
 const cfg = (over: Partial<HealthConfig> = {}): HealthConfig => ({ ...defaultHealth, ...over });
@@ -358,5 +361,44 @@ describe("HealthMachine", () => {
     assert.equal(s.jitterMs, 8);
     assert.equal(s.lossPct, 25);
     assert.deepEqual([s.sent, s.received], [4, 3]);
+  });
+});
+
+describe("counter reads after a burst of LAN traffic", () => {
+  // Regression: the reads slowed down at the first quiet read, so the next burst began on a slow
+  // read and a silent outage that started with it was seen up to QUIET_TRAFFIC_POLL_MS late
+  // (real daemon, traffic 200 ms before the fault: failover p95 780 → 1578 ms).
+  it("stay at the fast rate through a pause between bursts, and slow down once the uplink has been quiet a while", async () => {
+    const rig = makeRig({ config: fourWans() });
+    const reads: { device: string; at: number }[] = [];
+    const links = rig.platform.links;
+    const get = links.get.bind(links);
+    links.get = (device: string) => {
+      reads.push({ device, at: rig.clock.now() });
+      return get(device);
+    };
+    await rig.kernel.boot();
+    await advance(rig.clock, 15_000, 50);
+    const carrier = rig.kernel.status().plan.carriers[0].wan;
+    const dev = rig.kernel.status().wans.find((w) => w.name === carrier)!.device;
+    const count = (from: number) => reads.filter((r) => r.device === dev && r.at >= from).length;
+
+    const burst = new SimLanClient(rig.platform.dataplane, rig.platform.world, rig.clock, { perSecond: 50, lifetimeMs: [300, 500] });
+    burst.start();
+    await advance(rig.clock, 1_000, 50);
+    burst.stop();
+    // A pause of a few seconds (well within FAST_AFTER_TRAFFIC_MS), as between two page loads.
+    await advance(rig.clock, 2_000, 50);
+    let from = rig.clock.now();
+    await advance(rig.clock, 2_000, 50);
+    assert.ok(count(from) >= 0.9 * 2_000 / TRAFFIC_POLL_MS, `${dev}: ${count(from)} reads in the 2 s after the pause`);
+
+    // Quiet for longer than FAST_AFTER_TRAFFIC_MS: back to the slow rate (idle cost unchanged).
+    await advance(rig.clock, FAST_AFTER_TRAFFIC_MS, 50);
+    from = rig.clock.now();
+    await advance(rig.clock, 5_000, 50);
+    assert.ok(count(from) < 5_000 / TRAFFIC_POLL_MS / 2, `${dev}: ${count(from)} reads in 5 s of quiet`);
+    assert.ok(count(from) >= 5_000 / QUIET_TRAFFIC_POLL_MS, `${dev}: ${count(from)} reads in 5 s of quiet`);
+    await rig.kernel.shutdown({ cleanup: true });
   });
 });

@@ -19,7 +19,7 @@ import type { HealthView } from "../health/types.ts";
 import type { Logger } from "../log.ts";
 import type { TargetResult, TrackerInstance, TrackerSession, WanInspection, WanInstance } from "../plugin.ts";
 import type { LinkInfo, Links, ProbeBinding } from "../platform.ts";
-import type { TrafficCounters } from "../health/machine.ts";
+import { SUSPECT_MIN_PACKETS, type TrafficCounters } from "../health/machine.ts";
 import { bounded, type CallSite, type PluginLimits, seconds } from "./bounded.ts";
 import { ResultGate } from "./result-check.ts";
 
@@ -32,6 +32,14 @@ export const TRAFFIC_POLL_MS = 100;
  * a silent outage that starts on a quiet uplink is seen at most this much later.
  */
 export const QUIET_TRAFFIC_POLL_MS = 500;
+/**
+ * How long the fast rate holds after a read saw traffic leave (SUSPECT_MIN_PACKETS or more; a
+ * probe or a little chatter does not count), and after the runtime starts. LAN traffic comes in
+ * bursts with pauses of seconds: slowing down at the first quiet read made nearly every burst
+ * start on a slow read, so a silent outage that began with a burst was seen up to 400 ms later
+ * (failover p95 780 → 1578 ms). An idle router still reads at the slow rate once this has passed.
+ */
+export const FAST_AFTER_TRAFFIC_MS = 10_000;
 /** How often the WAN type re-reads its device (address, gateway, details) without events. */
 export const INSPECT_INTERVAL_MS = 5_000;
 /** A hung inspect call is waited on again until it is this old; then the WAN type is asked afresh. */
@@ -94,6 +102,8 @@ export class WanRuntime {
   /** Counters are read at the fast rate (packets left at the last read, or the judges want it). */
   #trafficFast = true;
   #lastTx?: number;
+  /** When a read last saw traffic leave (or the runtime started): the fast rate holds a while. */
+  #busyAt?: number;
   #trafficTimer?: TimerHandle;
   #unwatch?: () => void;
   #stopped = false;
@@ -163,6 +173,7 @@ export class WanRuntime {
     });
     await this.inspect();
     this.#every(INSPECT_INTERVAL_MS, () => void this.inspect());
+    this.#busyAt = this.#o.clock.now();
     this.#scheduleTraffic();
   }
 
@@ -276,8 +287,10 @@ export class WanRuntime {
       const moved6 = info.ipv6 !== undefined && this.#machine6?.onTraffic(info.ipv6, at) === true;
       if (moved || moved6) this.#retune();
       const left = this.#lastTx !== undefined && info.txPackets !== this.#lastTx;
+      if (this.#lastTx !== undefined && info.txPackets - this.#lastTx >= SUSPECT_MIN_PACKETS) this.#busyAt = at;
       this.#lastTx = info.txPackets;
-      const fast = left || this.#machine.wantsTraffic || this.#machine6?.wantsTraffic === true;
+      const recent = this.#busyAt !== undefined && at - this.#busyAt < FAST_AFTER_TRAFFIC_MS;
+      const fast = left || recent || this.#machine.wantsTraffic || this.#machine6?.wantsTraffic === true;
       const sooner = fast && !this.#trafficFast;
       this.#trafficFast = fast;
       if (sooner) this.#scheduleTraffic();
