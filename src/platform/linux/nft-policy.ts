@@ -19,6 +19,7 @@
  */
 import type { Carrier, Family, LastResort, PlanRule, PlanUplink, RoutingPlan, RuleMatch, Sticky } from "../../plan.ts";
 import { hex, type MarkSpace } from "./marks.ts";
+import { weightRanges } from "./nft.ts";
 import { type RuleLine, renderRuleLines } from "./nft-rules.ts";
 import { checkCidr, checkCidr6, checkDevice, isV6 } from "./run.ts";
 
@@ -79,17 +80,6 @@ function userSets(rules: readonly PlanRule[]): string[] {
   return [...new Set(rules.map((r) => r.match.dstSet).filter((s): s is string => !!s))].sort();
 }
 
-function weighted(plan: RoutingPlan, carriers: readonly Carrier[]): { total: number; ranges: [number, number, PlanUplink][] } {
-  const ranges: [number, number, PlanUplink][] = [];
-  let total = 0;
-  for (const c of carriers) {
-    const up = plan.uplinks[c.wan];
-    if (!up || !Number.isInteger(c.weight) || c.weight < 1) continue;
-    ranges.push([total, total + c.weight - 1, up]);
-    total += c.weight;
-  }
-  return { total, ranges };
-}
 
 const FAM = { ipv4: { n: "4", sel: "ip", type: "ipv4_addr" }, ipv6: { n: "6", sel: "ip6", type: "ipv6_addr" } } as const;
 
@@ -110,7 +100,7 @@ function policyFamilyLines(
   const f = FAM[family];
   const pre = guard ? `meta nfproto ${family} ` : "";
   const out: string[] = [];
-  const { total, ranges } = weighted(plan, carriers);
+  const { total, ranges } = weightRanges(plan, carriers);
   let target = (up: PlanUplink) => `mark_${up.index}`;
   if (p.sticky) {
     const key = p.sticky.by === "src" ? `${f.sel} saddr` : `${f.sel} saddr . ${f.sel} daddr`;
