@@ -137,6 +137,7 @@ test("7. an invalid value: the error at the field, nothing applied", { skip }, a
   assert.equal(afterwards.etag, before.etag, "the config's ETag is unchanged");
   assert.deepEqual(afterwards.data, before.data);
   await page.getByRole("button", { name: "Discard" }).click();
+  await until("the draft discarded", 5000, async () => (await count.inputValue()) === "");
   assert.equal(await count.inputValue(), "");
 });
 
