@@ -49,7 +49,7 @@ test("revisions: a priority changed in the panel is a new revision with its diff
   const first = (await revisions())[0].revision;
   await page.getByRole("button", { name: "Move Repeater up" }).click();
   await page.getByRole("button", { name: "Apply" }).click();
-  await until("applied", 5000, async () => /Applied/.test(await page.getByTestId("notice").innerText()));
+  await until("applied", 10_000, async () => /Applied/.test(await page.getByTestId("notice").innerText()));
   assert.equal((await config()).wans.repeater.priority, 1, "the panel applied the new priority");
 
   await page.getByRole("link", { name: "Revisions" }).click();
@@ -70,7 +70,7 @@ test("revisions: a priority changed in the panel is a new revision with its diff
 
   await revRow(page, first).getByRole("button", { name: `Roll back to ${first}` }).click();
   await page.getByRole("button", { name: `Yes, roll back to ${first}` }).click();
-  await until("rolled back", 5000, async () => /Rolled back to revision/.test(await notice(page)));
+  await until("rolled back", 10_000, async () => /Rolled back to revision/.test(await notice(page)));
   assert.equal((await config()).wans.repeater.priority, 2, "the priority is back");
   const top = (await revisions())[0];
   assert.equal(top.revision, changed + 1);
@@ -78,7 +78,7 @@ test("revisions: a priority changed in the panel is a new revision with its diff
   await revRow(page, top.revision).waitFor();
 
   await page.getByRole("link", { name: "Multi-WAN" }).click();
-  await until("order back", 5000, async () =>
+  await until("order back", 10_000, async () =>
     (await page.locator("ol.priority > li").first().getAttribute("data-row")) === "ethernet");
   assert.deepEqual(main.problems, []);
 });
@@ -93,7 +93,7 @@ test("revisions: a rollback after someone else's change is refused (412), nothin
   assert.equal(theirs.status, 200);
   await revRow(page, target).getByRole("button", { name: `Roll back to ${target}` }).click();
   await page.getByRole("button", { name: `Yes, roll back to ${target}` }).click();
-  await until("conflict reported", 5000, async () => /changed the settings since/.test(await notice(page)));
+  await until("conflict reported", 10_000, async () => /changed the settings since/.test(await notice(page)));
   assert.equal((await revisions())[0].revision, list[0].revision + 1, "only their change was made");
   assert.equal(((await config()).wans as Record<string, { label?: string }>).cellular.label, "Their LTE", "their change stays");
   await page.getByRole("button", { name: "Reload revisions" }).click();
@@ -134,7 +134,7 @@ test("api.listen: a rollback that changes it shows a countdown; Keep this change
   assert.equal(overflow, 0, "no horizontal overflow at 375 px");
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByRole("button", { name: "Keep this change" }).click();
-  await until("kept", 5000, async () => /Kept: the API and this panel listen on/.test(await banner(page).innerText()));
+  await until("kept", 10_000, async () => /Kept: the API and this panel listen on/.test(await banner(page).innerText()));
   assert.deepEqual((await daemon.api<{ pending: unknown }>("GET", "/config/confirm")).data.pending, null, "nothing waits any more");
   assert.deepEqual((await config()).api?.listen, [self, other]);
   assert.equal(await answers(other), true, "kept: the new address stays");
@@ -160,6 +160,6 @@ test("api.listen: a rollback that changes it shows a countdown; Keep this change
   assert.match(top.summary, /api\.listen reverted/);
   assert.deepEqual((await config()).api?.listen, [self], "api.listen is back");
   assert.equal(await answers(other), false, "the other address closed again");
-  await until("the page read the settings again", 5000, async () => /current/.test(await revRow(page, top.revision).innerText()));
+  await until("the page read the settings again", 10_000, async () => /current/.test(await revRow(page, top.revision).innerText()));
   assert.deepEqual(main.problems, []);
 });

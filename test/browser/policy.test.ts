@@ -22,7 +22,7 @@ interface Doc {
 
 const card = (page: Page) => page.getByTestId("policy-card");
 const config = async () => await daemon.api<Doc>("GET", "/config");
-const applied = (page: Page) => until("applied", 5000, async () => /Applied/.test(await page.getByTestId("notice").innerText()));
+const applied = (page: Page) => until("applied", 10_000, async () => /Applied/.test(await page.getByTestId("notice").innerText()));
 
 test("routing policy: a policy and a rule made in the generated form are applied", { skip }, async () => {
   const page = main.page;
@@ -74,7 +74,7 @@ test("routing policy: an unknown policy is refused at its field, nothing applied
   await page.locator("#f-rules-1-name").fill("rest");
   await page.locator("#f-rules-1-policy").fill("nowhere");
   await page.getByRole("button", { name: "Apply" }).click();
-  await until("error at the field", 5000, async () => (await page.locator("#f-rules-1-policy").getAttribute("aria-invalid")) === "true");
+  await until("error at the field", 10_000, async () => (await page.locator("#f-rules-1-policy").getAttribute("aria-invalid")) === "true");
   assert.match(await page.locator("#f-rules-1-policy-err").innerText(), /\w/, "the API's message is next to the field");
   assert.equal((await config()).etag, before.etag, "nothing applied");
 
