@@ -93,7 +93,7 @@ describe("EchoJudge", () => {
   it("reports a loss timeoutMs (plus ping's send lateness) after the send, not an interval later (30 s steady interval)", () => {
     const { out, at, clock } = judged(30_000, 1000);
     const slack = lateSendSlackMs(30_000);
-    assert.ok(slack >= 1000 && slack <= 2000, `slack ${slack}`);
+    assert.ok(slack >= 2048 && slack <= 2200, `slack ${slack}: the timer wheel rounds 30 s up to 2.048 s at HZ 250`);
     at(0, "PING x");
     at(20, reply(1, 20));
     clock.advance(30_000 + 1000 + slack - 1);
@@ -118,7 +118,7 @@ describe("EchoJudge", () => {
     const lost = out.filter((r) => !r.ok);
     assert.equal(lost.length, 9, JSON.stringify(out));
     const slack = lateSendSlackMs(100);
-    assert.ok(slack <= 10, "at the fast interval the slack is a few ms");
+    assert.ok(slack <= 30, `at the fast interval the slack is a few ticks (${slack} ms)`);
     lost.forEach((r, i) => assert.ok(Math.abs(r.at - ((i + 1) * 100 + 250 + slack)) <= 1, `seq ${i + 2} lost at ${r.at}`));
   });
 
@@ -177,6 +177,24 @@ describe("EchoJudge", () => {
     assert.ok(out.every((r) => r.ok), `false losses: ${out.filter((r) => !r.ok).length}`);
   });
 
+  it("regression: the kernel's timer wheel rounding ping's 30 s wait up by up to 2.048 s is not a loss", () => {
+    // Measured (12 pings at -i 30, replies within 0.1 ms, HZ 250): the second echo went out
+    // 0.07-1.90 s late, every later one 0.720 s late. The old allowance, 5 % of the interval
+    // (1.5 s), judged the 1.90 s case lost: 3 of 4 idle uplinks suspected every 82 s.
+    const lateness = [0, 1900, 720, 720, 2040, 720, 1, 2047];
+    const { out, at, clock } = judged(30_000, 250);
+    at(0, "PING x");
+    let sentAt = 0;
+    at(0.1, reply(1, 0.1));
+    lateness.slice(1).forEach((late, i) => {
+      sentAt += 30_000 + late;
+      at(sentAt + 0.1, reply(i + 2, 0.1));
+    });
+    clock.advance(sentAt + 1000);
+    assert.equal(out.length, lateness.length);
+    assert.ok(out.every((r) => r.ok), `false losses: ${JSON.stringify(out.filter((r) => !r.ok))}`);
+  });
+
   it("a reply waiting in the pipe when the deadline timer runs late (event-loop stall) is not a loss", () => {
     const clock = new FakeClock();
     const deferred: (() => void)[] = [];
@@ -192,8 +210,8 @@ describe("EchoJudge", () => {
     j.line(reply(2, 0.1));
     for (const f of deferred.splice(0)) f();
     assert.deepEqual(out.map((r) => r.ok), [true, true]);
-    // A real loss (seq 3: the late reply re-anchored it to 1600 + 1000, due 300 ms later) is still reported.
-    clock.advance(2901);
+    // A real loss (seq 3: the late reply re-anchored it to 1600 + 1000, due timeout + slack later) is still reported.
+    clock.advance(2600 + 250 + lateSendSlackMs(1000) + 1);
     for (const f of deferred.splice(0)) f();
     assert.ok(out.slice(2).some((r) => !r.ok && r.error === "timeout"));
   });

@@ -56,12 +56,35 @@ const realClock: JudgeClock = {
 };
 
 /**
- * How late iputils `ping` sends, as a share of its interval: it sleeps in long polls and
- * wakes late (measured with `ping -D -i N` on loopback: +14 ms at 2 s, +118–228 ms at 5 s,
- * +140–243 ms at 10 s). A deadline that ignored it judged an answered echo lost about once a
- * minute per uplink at the 30 s per-target interval of three targets.
+ * The tick rates (CONFIG_HZ) a Linux router may run. Which one this kernel uses cannot be read
+ * without privileges we do not ask for, so the coarsest rounding among them counts.
  */
-export const LATE_SEND_SHARE = 0.05;
+const KERNEL_HZ = [100, 250, 300, 1000] as const;
+
+/**
+ * How late iputils `ping` may send at an interval of `intervalMs`. When the reply comes within a
+ * millisecond (a near target, a test bed), ping waits for its next send in a blocking `recvmsg`
+ * with SO_RCVTIMEO, a timeout of the kernel's timer wheel, which rounds an expiry UP to the
+ * granularity of the wheel level the delay falls in: 8^n ticks for delays of 63·8^(n−1) ticks
+ * and more, so up to 1/8 of the delay. Measured with 12 pings at `-i 30` (HZ 250): the second
+ * send 0.07–1.90 s late, every later one 0.720 s late (30 s rounded up to the 2.048 s grid).
+ * A fixed 5 % allowance (1.5 s at 30 s) judged such echoes lost about once a minute per uplink.
+ */
+export function lateSendSlackMs(intervalMs: number): number {
+  let worst = 0;
+  for (const hz of KERNEL_HZ) {
+    const tick = 1000 / hz;
+    const ticks = Math.ceil(intervalMs / tick);
+    let granularity = 1;
+    while (ticks >= 63 * granularity && granularity < 8 ** 8) granularity *= 8;
+    worst = Math.max(worst, (granularity + 1) * tick);
+  }
+  // And a moment for ping to be scheduled once woken.
+  return Math.ceil(worst) + SCHEDULING_MS;
+}
+
+/** How long a woken ping may wait for a CPU before it sends (added to the timer wheel's rounding). */
+export const SCHEDULING_MS = 10;
 
 /** A deadline timer this late means the process stood still (or the clock jumped): not losses. */
 export const STALL_MS = 2000;
@@ -73,9 +96,20 @@ export const GRACE_MS = 250;
 /** How long a ping that printed nothing yet counts as starting, not as losing echoes. */
 export const START_GRACE_MS = 3000;
 
-/** lateSendSlackMs: how long after its predicted time an echo may still be sent. */
-export function lateSendSlackMs(intervalMs: number): number {
-  return Math.round(intervalMs * LATE_SEND_SHARE);
+/** A reply that came for an echo the judge had already reported lost. */
+export interface LateReply {
+  readonly seq: number;
+  readonly rttMs: number;
+  /** How much later ping sent it than the judge predicted (negative: the reply itself was late). */
+  readonly sentLateMs: number;
+}
+
+/** What an EchoJudge tells besides results (for the log). */
+export interface JudgeHooks {
+  /** A reply came for an echo already reported lost: the deadline was too early. */
+  readonly lateReply?: (late: LateReply) => void;
+  /** An echo was judged lost, with the judge's view of the schedule (ms). */
+  readonly lost?: (detail: Record<string, number>) => void;
 }
 
 /**
@@ -105,8 +139,16 @@ export class EchoJudge {
   /** ping printed something: it runs (a busy machine may take long to start it). */
   #alive = false;
   #createdAt: number;
+  /** Seqs the timer judged lost: seq → the send time predicted then (to see a late reply). */
+  #judgedLost = new Map<number, number>();
+  #lateReplies = 0;
+  #hooks: JudgeHooks;
 
-  constructor(clock: JudgeClock, o: { target: string; intervalMs: number; timeoutMs: number }, onResult: (r: EchoResult) => void) {
+  constructor(
+    clock: JudgeClock, o: { target: string; intervalMs: number; timeoutMs: number }, onResult: (r: EchoResult) => void,
+    hooks: JudgeHooks = {},
+  ) {
+    this.#hooks = hooks;
     this.#clock = clock;
     this.#target = o.target;
     this.#intervalMs = Math.max(1, o.intervalMs);
@@ -119,6 +161,11 @@ export class EchoJudge {
 
   get timeoutMs(): number {
     return this.#timeoutMs;
+  }
+
+  /** How many replies came for an echo already judged lost (each was a false loss). */
+  get lateReplies(): number {
+    return this.#lateReplies;
   }
 
   /** How many times a late timer's backlog (a stall, a clock jump) was dropped instead of judged. */
@@ -148,6 +195,12 @@ export class EchoJudge {
       return;
     }
     if (p.kind === "reply") {
+      const predicted = this.#judgedLost.get(p.seq);
+      if (predicted !== undefined) {
+        this.#judgedLost.delete(p.seq);
+        this.#lateReplies++;
+        this.#hooks.lateReply?.({ seq: p.seq, rttMs: p.rttMs, sentLateMs: Math.round(now - p.rttMs - predicted) });
+      }
       this.#report(p.seq, { target: this.#target, ok: true, rttMs: p.rttMs });
       this.#anchor(p.seq, now - p.rttMs);
       return;
@@ -239,7 +292,15 @@ export class EchoJudge {
     while (this.deadline(this.#next) <= now + 1) {
       const n = this.#next;
       if (!this.#reported.has(n)) {
-        if (lost++ === 0) this.#report(n, { target: this.#target, ok: false, error: "timeout" });
+        if (lost++ === 0) {
+          this.#judgedLost.set(n, this.sendTime(n));
+          this.#hooks.lost?.({
+            seq: n, anchorSeq: this.#anchorSeq, anchorAgoMs: Math.round(now - this.#anchorAt),
+            predictedSendAgoMs: Math.round(now - this.sendTime(n)), lateMs: Math.round(now - this.deadline(n)),
+          });
+          if (this.#judgedLost.size > 64) this.#judgedLost.delete(this.#judgedLost.keys().next().value!);
+          this.#report(n, { target: this.#target, ok: false, error: "timeout" });
+        }
         else this.#reported.add(n);
       }
       this.#next = n + 1;
@@ -297,6 +358,9 @@ export class PingStream implements EchoStream {
       if (this.#child !== child || this.#closed) return;
       if (r.ok) this.#backoffMs = 500;
       this.#onResult(r);
+    }, {
+      lateReply: (late) => this.#log("info", "an echo judged lost was answered after all", { ...this.#about(), ...late }),
+      lost: (lost) => this.#log("debug", "echo judged lost", { ...this.#about(), ...lost }),
     });
     this.#judge = judge;
     let stderr = "";
@@ -317,6 +381,10 @@ export class PingStream implements EchoStream {
       this.#timer = setTimeout(() => this.#start(), this.#backoffMs);
       this.#backoffMs = Math.min(this.#backoffMs * 2, 30_000);
     });
+  }
+
+  #about(): Record<string, string | number> {
+    return { device: this.#opts.binding.device, target: this.#opts.target, intervalMs: this.#opts.intervalMs };
   }
 
   setIntervalMs(ms: number): void {
