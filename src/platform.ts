@@ -123,6 +123,12 @@ export interface LinkInfo {
   readonly gateway6?: string;
   /** IPv6-only counters, when the platform can tell them apart (absent: unknown). */
   readonly ipv6?: FamilyCounters;
+  /**
+   * Link-local control packets among the totals (IPv6 neighbour discovery, router
+   * solicitations and advertisements, MLD), when the platform counts them (absent: unknown).
+   * They flow while the upstream is silent and are never answered in kind: not evidence.
+   */
+  readonly linkControl?: { readonly rxPackets: number; readonly txPackets: number };
   readonly rxBytes: number;
   readonly txBytes: number;
   readonly rxPackets: number;

@@ -72,14 +72,18 @@ function sameInspection(a: WanInspection | undefined, b: WanInspection): boolean
     a.address === b.address && a.gateway === b.gateway && a.address6 === b.address6 && a.gateway6 === b.gateway6;
 }
 
-/** The IPv4 share of a device's counters: totals less the IPv6 ones, when the platform counts those apart. */
-function ipv4Counters(info: LinkInfo): TrafficCounters {
-  const six = info.ipv6;
-  if (!six) return info;
+/**
+ * The evidence in a device's counters: totals less link-local control (neighbour discovery,
+ * MLD: never answered in kind), and for the IPv4 judge of a dual-stack WAN less the IPv6
+ * traffic too, when the platform counts those apart.
+ */
+export function evidenceCounters(info: LinkInfo, family: "any" | "ipv4"): TrafficCounters {
+  const control = info.linkControl ?? { txPackets: 0, rxPackets: 0 };
+  const six = family === "ipv4" ? info.ipv6 : undefined;
   return {
-    txPackets: Math.max(0, info.txPackets - six.txPackets),
-    rxPackets: Math.max(0, info.rxPackets - six.rxPackets),
-    rxBytes: Math.max(0, info.rxBytes - six.rxBytes),
+    txPackets: Math.max(0, info.txPackets - control.txPackets - (six?.txPackets ?? 0)),
+    rxPackets: Math.max(0, info.rxPackets - control.rxPackets - (six?.rxPackets ?? 0)),
+    rxBytes: Math.max(0, info.rxBytes - (six?.rxBytes ?? 0)),
   };
 }
 
@@ -282,13 +286,14 @@ export class WanRuntime {
       const info = await this.#o.links.get(insp.device);
       const at = this.#o.clock.now();
       // Each judge sees its own family's traffic: IPv6 arriving must not hide an IPv4 outage, nor the reverse.
-      const mine = this.#onlyIpv6 ? info.ipv6 : this.#machine6 ? ipv4Counters(info) : info;
+      const mine = this.#onlyIpv6 ? info.ipv6 : evidenceCounters(info, this.#machine6 ? "ipv4" : "any");
       const moved = mine !== undefined && this.#machine.onTraffic(mine, at);
       const moved6 = info.ipv6 !== undefined && this.#machine6?.onTraffic(info.ipv6, at) === true;
       if (moved || moved6) this.#retune();
-      const left = this.#lastTx !== undefined && info.txPackets !== this.#lastTx;
-      if (this.#lastTx !== undefined && info.txPackets - this.#lastTx >= SUSPECT_MIN_PACKETS) this.#busyAt = at;
-      this.#lastTx = info.txPackets;
+      const tx = evidenceCounters(info, "any").txPackets;
+      const left = this.#lastTx !== undefined && tx !== this.#lastTx;
+      if (this.#lastTx !== undefined && tx - this.#lastTx >= SUSPECT_MIN_PACKETS) this.#busyAt = at;
+      this.#lastTx = tx;
       const recent = this.#busyAt !== undefined && at - this.#busyAt < FAST_AFTER_TRAFFIC_MS;
       const fast = left || recent || this.#machine.wantsTraffic || this.#machine6?.wantsTraffic === true;
       const sooner = fast && !this.#trafficFast;

@@ -7,6 +7,8 @@ import { describe, it } from "node:test";
 import * as v from "valibot";
 import { defaultHealth } from "../../src/health/config.ts";
 import { HealthMachine } from "../../src/health/machine.ts";
+import type { LinkInfo } from "../../src/platform.ts";
+import { evidenceCounters } from "../../src/runtime/wan-runtime.ts";
 import { wanStatus } from "../../web/api-schemas.ts";
 import { advance, fourWans, makeRig } from "../helpers.ts";
 
@@ -42,6 +44,32 @@ describe("suspicions and their causes", () => {
     assert.equal(m.phase, "suspect");
     assert.equal(m.view().suspicions, 1);
     assert.deepEqual(m.view().lastSuspicion, { at: 10_200, cause: "3 packets left unanswered for 200 ms" });
+  });
+
+  it("link-local control (an MLD report burst, neighbour solicitations) is no evidence, for either judge", () => {
+    const link = (tx: number, rx: number, ctlTx: number, v6Tx = 0): LinkInfo => ({
+      device: "eth1", present: true, carrier: true, operstate: "up", rxBytes: 0, txBytes: 0, rxPackets: rx, txPackets: tx,
+      linkControl: { txPackets: ctlTx, rxPackets: 0 }, ipv6: { txPackets: v6Tx, rxPackets: 0, txBytes: 0, rxBytes: 0 },
+    });
+    for (const family of ["any", "ipv4"] as const) {
+      const m = steady();
+      // Three MLD reports and a solicitation leave within 300 ms; nothing comes back (none is answered in kind).
+      m.onTraffic(evidenceCounters(link(100, 100, 10), family), 10_000);
+      m.onTraffic(evidenceCounters(link(102, 100, 12), family), 10_100);
+      m.onTraffic(evidenceCounters(link(104, 100, 14), family), 10_200);
+      m.onTraffic(evidenceCounters(link(104, 100, 14), family), 10_300);
+      assert.equal(m.phase, "steady", family);
+      assert.equal(m.view().suspicions, 0, family);
+    }
+    // Real IPv6 traffic that goes unanswered is evidence for the WAN's only judge, not for an IPv4 one.
+    const only = steady();
+    const ipv4 = steady();
+    for (const [i, tx] of [100, 101, 103, 104].entries()) {
+      only.onTraffic(evidenceCounters(link(tx, 100, 0, tx - 100), "any"), 10_000 + i * 100);
+      ipv4.onTraffic(evidenceCounters(link(tx, 100, 0, tx - 100), "ipv4"), 10_000 + i * 100);
+    }
+    assert.equal(only.phase, "suspect");
+    assert.equal(ipv4.phase, "steady");
   });
 
   it("the status carries them, valid against the API's WAN status schema", async () => {

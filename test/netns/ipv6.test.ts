@@ -34,7 +34,10 @@ describe("IPv6 device counters (/proc/net/dev_snmp6)", () => {
       "Icmp6InNeighborAdvertisements\t2\nIcmp6InRouterAdvertisements\t1\nIcmp6OutNeighborSolicits\t3\nIcmp6InEchoReplies\t4\n" +
       "Ip6OutForwDatagrams\t20\n";
     // Neighbour discovery and router advertisements are not traffic; echo replies and forwarded packets are.
-    assert.deepEqual(parseSnmp6(text), { rxPackets: 9, txPackets: 24, rxBytes: 3400, txBytes: 900 });
+    assert.deepEqual(parseSnmp6(text), {
+      ipv6: { rxPackets: 9, txPackets: 24, rxBytes: 3400, txBytes: 900 },
+      control: { rxPackets: 3, txPackets: 3 },
+    });
     assert.equal(parseSnmp6("Inter-|   Receive\n lo: 1 2 3"), undefined);
   });
 });

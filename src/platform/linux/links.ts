@@ -142,8 +142,8 @@ export class LinuxLinks implements Links {
     const l3 = await this.#l3(dev);
     // IPv6-only counters of devices with a global IPv6 address: one small /proc read, no fork
     // (sysfs path only; in a test namespace or without the read permission they stay unknown).
-    const ipv6 = this.#sysfs && l3.address6 ? snmp6(dev) : undefined;
-    const info: LinkInfo & { ipv6?: Counters } = { ...base, ...l3, ...(ipv6 ? { ipv6 } : {}) };
+    const six = this.#sysfs && l3.address6 ? snmp6(dev) : undefined;
+    const info: LinkInfo = { ...base, ...l3, ...(six ? { ipv6: six.ipv6, linkControl: six.control } : {}) };
     return info;
   }
 
@@ -314,8 +314,14 @@ export class LinuxLinks implements Links {
 
 type Counters = { rxBytes: number; rxPackets: number; txBytes: number; txPackets: number };
 
+/** What /proc/net/dev_snmp6/<dev> says: IPv6 traffic less link-local control, and that control. */
+export interface Snmp6 {
+  readonly ipv6: Counters;
+  readonly control: { readonly rxPackets: number; readonly txPackets: number };
+}
+
 /** parseSnmp6 reads /proc/net/dev_snmp6/<dev>: the device's IPv6 packets (less link-local control) and bytes in and out. */
-export function parseSnmp6(text: string): Counters | undefined {
+export function parseSnmp6(text: string): Snmp6 | undefined {
   const v = new Map<string, number>();
   for (const line of text.split("\n")) {
     const [k, n] = line.trim().split(/\s+/);
@@ -325,11 +331,16 @@ export function parseSnmp6(text: string): Counters | undefined {
   // Link-local control (neighbour discovery, router advertisements, MLD) keeps flowing while the
   // uplink's upstream is silent: it is not evidence that traffic arrives, so it is not counted.
   const control = (dir: "In" | "Out") => LINK_CONTROL.reduce((n, k) => n + (v.get(`Icmp6${dir}${k}`) ?? 0), 0);
+  const controlIn = control("In");
+  const controlOut = control("Out");
   return {
-    rxPackets: Math.max(0, (v.get("Ip6InReceives") ?? 0) - control("In")),
-    // Forwarded packets (a router's LAN traffic) are counted apart from the router's own.
-    txPackets: Math.max(0, (v.get("Ip6OutRequests") ?? 0) + (v.get("Ip6OutForwDatagrams") ?? 0) - control("Out")),
-    rxBytes: v.get("Ip6InOctets") ?? 0, txBytes: v.get("Ip6OutOctets") ?? 0,
+    ipv6: {
+      rxPackets: Math.max(0, (v.get("Ip6InReceives") ?? 0) - controlIn),
+      // Forwarded packets (a router's LAN traffic) are counted apart from the router's own.
+      txPackets: Math.max(0, (v.get("Ip6OutRequests") ?? 0) + (v.get("Ip6OutForwDatagrams") ?? 0) - controlOut),
+      rxBytes: v.get("Ip6InOctets") ?? 0, txBytes: v.get("Ip6OutOctets") ?? 0,
+    },
+    control: { rxPackets: controlIn, txPackets: controlOut },
   };
 }
 
@@ -338,7 +349,7 @@ const LINK_CONTROL = [
   "GroupMembQueries", "GroupMembResponses", "GroupMembReductions", "MLDv2Reports",
 ];
 
-function snmp6(dev: string): Counters | undefined {
+function snmp6(dev: string): Snmp6 | undefined {
   try {
     return parseSnmp6(readFileSync(`/proc/net/dev_snmp6/${dev}`, "utf8"));
   } catch {
