@@ -5,8 +5,8 @@
  * at most), closes the streams, and reads the RSS right after and every 10 s for a minute.
  * The goal: ≤ 100 MB after the load on Node, back within 10 MB of idle a minute later.
  *
- * Run: node --import tsx bench/linux/memory.bench.ts [node|deno|bundle] [requests=10000] [streams=50]
- * (`bundle` runs dist/multiwan.mjs from `npm run build` on Node, or the file MEM_BUNDLE names;
+ * Run: node --import tsx bench/linux/memory.bench.ts [node|deno|bundle|deno-bundle] [requests=10000] [streams=50]
+ * (`bundle` runs dist/multiwan.mjs from `npm run build` on Node, `deno-bundle` on Deno, or the file MEM_BUNDLE names;
  * MEM_NODE_FLAGS adds V8 flags.)
  * @module
  */
@@ -42,10 +42,12 @@ const dir = await mkdtemp(join(tmpdir(), "mwt-mem-"));
 /** Extra V8 flags (Node; Deno through --v8-flags), e.g. MEM_NODE_FLAGS="--max-semi-space-size=1". */
 const nodeFlags = (process.env.MEM_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 const args = ["--no-scenario", "--listen", `127.0.0.1:${port}`, "--state-dir", dir];
-const argv = runtime === "deno"
-  ? [join(root, "node_modules/deno/deno"), "run", "--no-prompt", "--allow-all", ...(nodeFlags.length ? [`--v8-flags=${nodeFlags.join(",")}`] : []), join(root, "src/main.ts"), ...args]
+const bundle = process.env.MEM_BUNDLE ?? join(root, "dist/multiwan.mjs");
+const argv = runtime === "deno" || runtime === "deno-bundle"
+  ? [join(root, "node_modules/deno/deno"), "run", "--no-prompt", "--allow-all", ...(nodeFlags.length ? [`--v8-flags=${nodeFlags.join(",")}`] : []),
+    runtime === "deno" ? join(root, "src/main.ts") : bundle, ...args]
   : runtime === "bundle"
-  ? [process.execPath, ...nodeFlags, process.env.MEM_BUNDLE ?? join(root, "dist/multiwan.mjs"), ...args]
+  ? [process.execPath, ...nodeFlags, bundle, ...args]
   : [process.execPath, ...nodeFlags, "--import", "tsx", join(root, "src/main.ts"), ...args];
 const child = spawn(argv[0], argv.slice(1), { cwd: root, env: { ...process.env, MULTIWAN_ADMIN_TOKEN: TOKEN }, stdio: ["ignore", "ignore", "inherit"] });
 const streams: { destroy(): void }[] = [];

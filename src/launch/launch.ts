@@ -1,6 +1,6 @@
 /**
  * The launcher: reads the daemon's flags and config (and its last good copy), derives the
- * Deno permissions, and runs `deno run <permissions> src/main.ts <args>` with stdio
+ * Deno permissions, and runs `deno run <V8 flags> <permissions> src/main.ts <args>` with stdio
  * inherited, forwarding SIGINT/SIGTERM/SIGHUP and the exit code. `permissions` (or
  * `--print-permissions`) prints the derivation for audit instead. Never `-A`.
  * @module
@@ -11,6 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { configPathOf, flagsOf, type Need, needsFor, parseLaunchFlags } from "./permissions.ts";
+import { DENO_V8_FLAG } from "./v8.ts";
 
 /** The project folder (where src/, plugins/, web/ and node_modules/ are). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -44,7 +45,7 @@ export function auditText(needs: readonly Need[]): string {
     why.set(key, (why.get(key) ?? new Set()).add(n.from));
   }
   const lines = [...why.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, from]) => `#   ${k}  <- ${[...from].join(", ")}`);
-  return `deno run ${flags.join(" \\\n  ")} \\\n  src/main.ts\n#\n# why:\n${lines.join("\n")}\n`;
+  return `deno run ${[DENO_V8_FLAG, ...flags].join(" \\\n  ")} \\\n  src/main.ts\n#\n# why:\n${lines.join("\n")}\n`;
 }
 
 type DenoApi = {
@@ -112,5 +113,5 @@ export async function launch(argv: readonly string[], o: { cwd?: string } = {}):
     console.log("The launcher runs the daemon on Deno with permissions derived from its flags and config;");
     console.log("`permissions` or --print-permissions prints them. The daemon's own flags follow.\n");
   }
-  return await runInherited(denoBinary(), ["run", ...flagsOf(needs), join(ROOT, "src", "main.ts"), ...args]);
+  return await runInherited(denoBinary(), ["run", DENO_V8_FLAG, ...flagsOf(needs), join(ROOT, "src", "main.ts"), ...args]);
 }

@@ -13,6 +13,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DENO_V8_FLAG, V8_FLAGS } from "../../src/launch/v8.ts";
 import { CHILD_ENV, createRunner } from "../../src/platform/linux/run.ts";
 import { FlowDriver, type FlowAnswer } from "./flow-driver.ts";
 import { createTestbed, SERVER, SERVER6, SERVER_PORT, type Testbed, type TestUplink, waitReady } from "./testbed.ts";
@@ -160,6 +161,7 @@ export function configFor(
  */
 export function denoLinuxFlags(stateDir: string, listen: string, probeHosts: readonly string[] = []): string[] {
   return [
+    DENO_V8_FLAG,
     "--no-prompt",
     "--allow-run=ip,nft,conntrack,ping,iw,mmcli",
     `--allow-read=${stateDir}`,
@@ -229,7 +231,7 @@ export async function startDaemon(bed: Testbed, config: Record<string, unknown>,
   const runtime = o.runtime ?? (process.env.MWT_DAEMON_RUNTIME === "deno" ? "deno" : "node");
   const rt = runtime === "deno"
     ? [join(ROOT, "node_modules/deno/deno"), "run", ...extraFlags("deno"), ...denoLinuxFlags(dir, listen, httpingHosts(config, bed)), main]
-    : ["Deno" in globalThis ? "node" : process.execPath, ...extraFlags("node"), ...viaTsx, main];
+    : ["Deno" in globalThis ? "node" : process.execPath, ...V8_FLAGS, ...extraFlags("node"), ...viaTsx, main];
   const argv = ["ip", "netns", "exec", bed.router, ...rt, ...args];
   const child = spawn(argv[0], argv.slice(1), {
     cwd: ROOT,

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { V8_FLAGS } from "../../src/launch/v8.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const UNIT = join(ROOT, "packaging", "multiwan.service");
@@ -117,7 +118,7 @@ describe("OpenWrt procd script", () => {
     assert.equal(lines[0], "open");
     assert.equal(lines.at(-2), "close");
     assert.equal(lines.at(-1), "trigger multiwan");
-    assert.ok(lines.includes("set command /usr/bin/node --import /opt/multiwan/node_modules/tsx/dist/loader.mjs /opt/multiwan/src/main.ts --dataplane linux --state-dir /tmp/mwan-state"), r.out);
+    assert.ok(lines.includes(`set command /usr/bin/node ${V8_FLAGS.join(" ")} --import /opt/multiwan/node_modules/tsx/dist/loader.mjs /opt/multiwan/src/main.ts --dataplane linux --state-dir /tmp/mwan-state`), r.out);
     assert.ok(lines.includes("append command --listen 198.18.200.1:8080"), r.out);
     assert.ok(lines.includes("set respawn 3600 5 5"), r.out);
     assert.ok(lines.includes("set term_timeout 30"), r.out);

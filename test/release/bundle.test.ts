@@ -17,6 +17,7 @@ import process from "node:process";
 import { after, before, describe, it } from "node:test";
 import { buildPanel } from "../../web/panel/build.ts";
 import { buildRelease, ROOT } from "../../scripts/build-release.ts";
+import { DENO_V8_FLAG, V8_FLAGS } from "../../src/launch/v8.ts";
 import { CLEAN_STOP, type DaemonProcess, freePort, minimalEnv, startDaemon } from "./daemon-process.ts";
 
 const TOKEN = `release-${process.pid}`;
@@ -28,6 +29,7 @@ const nodeWorks = await new Promise<boolean>((done) => execFile("node", ["--vers
 function denoArgs(stateDir: string, listen: string): string[] {
   return [
     "run",
+    DENO_V8_FLAG,
     "--no-prompt",
     `--allow-net=${listen}`,
     `--allow-read=${stateDir}`,
@@ -110,7 +112,7 @@ describe("release bundle", () => {
   it("runs with node: panel, /docs and /api/v1/status with a token", { skip: nodeWorks ? false : "needs node on PATH" }, async () => {
     const port = await freePort();
     const state = join(run, "state-node");
-    const d = await startDaemon("node", ["multiwan.mjs", "--listen", `127.0.0.1:${port}`, "--state-dir", state], {
+    const d = await startDaemon("node", [...V8_FLAGS, "multiwan.mjs", "--listen", `127.0.0.1:${port}`, "--state-dir", state], {
       cwd: run,
       env: minimalEnv({ MULTIWAN_ADMIN_TOKEN: TOKEN }),
     });
