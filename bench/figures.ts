@@ -5,6 +5,9 @@
  * priority, failover, `tracker.ping` with three targets each, every other setting default)
  * and prints the table the README shows, with the machine, the runtimes and the load.
  *
+ * Memory under API load runs on the sim world (Deno from the sources, Node from the release
+ * bundle, which this script builds).
+ *
  * Each benchmark runs as its own process (its output is shown as it comes, prefixed with its
  * name); this script only parses their summary lines. Flags: --quick (shorter windows).
  * @module
@@ -96,6 +99,16 @@ try {
   row("GET /api/v1/status throughput", j.requestsPerSec ? `${j.requestsPerSec} req/s (p99 ${j.latencyMs?.p99} ms)` : undefined, `${j.runtime ?? "deno"}, 50 connections, sim world`);
 } catch {
   row("GET /api/v1/status throughput", undefined, "deno, 50 connections");
+}
+
+// 6. Memory under API load and a minute after (sim world): Deno from the sources, Node from the release bundle.
+await run("build", ["npm", "run", "--silent", "build"]);
+for (const rt of ["deno", "bundle"]) {
+  const out = await run(`memory-${rt}`, [...node, "bench/linux/memory.bench.ts", rt, quick ? "3000" : "10000", "50"]);
+  sampleLoad();
+  const m = /RSS idle ([\d.]+) MB; after (\d+) status requests.* ([\d.]+) MB; after closing, every 10 s: (?:[\d.]+, ){5}([\d.]+) MB/.exec(out);
+  row(`RSS idle → after ${m?.[2] ?? "?"} requests + 50 event streams → a minute later (${rt === "deno" ? "Deno" : "Node, release bundle"})`,
+    m ? `${m[1]} → ${m[3]} → ${m[4]} MB` : undefined, "sim world, the daemon's V8 flags (src/launch/v8.ts)");
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`;

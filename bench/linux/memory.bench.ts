@@ -7,7 +7,7 @@
  *
  * Run: node --import tsx bench/linux/memory.bench.ts [node|deno|bundle|deno-bundle] [requests=10000] [streams=50]
  * (`bundle` runs dist/multiwan.mjs from `npm run build` on Node, `deno-bundle` on Deno, or the file MEM_BUNDLE names;
- * MEM_NODE_FLAGS adds V8 flags.)
+ * V8 flags: the daemon's own, or MEM_NODE_FLAGS.)
  * @module
  */
 import { spawn } from "node:child_process";
@@ -16,6 +16,7 @@ import { request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { V8_FLAGS } from "../../src/launch/v8.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const runtime = process.argv[2] ?? "node";
@@ -39,8 +40,8 @@ function call(method: string, path: string, token: string, body?: unknown): Prom
 }
 
 const dir = await mkdtemp(join(tmpdir(), "mwt-mem-"));
-/** Extra V8 flags (Node; Deno through --v8-flags), e.g. MEM_NODE_FLAGS="--max-semi-space-size=1". */
-const nodeFlags = (process.env.MEM_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+/** V8 flags (Node; Deno through --v8-flags): the daemon's own (src/launch/v8.ts) unless MEM_NODE_FLAGS says others ("" for none). */
+const nodeFlags = process.env.MEM_NODE_FLAGS !== undefined ? process.env.MEM_NODE_FLAGS.split(" ").filter(Boolean) : [...V8_FLAGS];
 const args = ["--no-scenario", "--listen", `127.0.0.1:${port}`, "--state-dir", dir];
 const bundle = process.env.MEM_BUNDLE ?? join(root, "dist/multiwan.mjs");
 const argv = runtime === "deno" || runtime === "deno-bundle"

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { EventEmitter } from "node:events";
 import type { ChildProcess } from "node:child_process";
-import { EchoJudge, GRACE_MS, type JudgeClock, lateSendSlackMs, parsePingLine, PingStream, START_GRACE_MS } from "../../src/platform/linux/probes.ts";
+import { EchoJudge, GRACE_MS, type JudgeClock, lateSendSlackMs, parsePingLine, START_GRACE_MS } from "../../src/platform/linux/echo-judge.ts";
+import { PingStream } from "../../src/platform/linux/probes.ts";
 import type { Runner } from "../../src/platform/linux/run.ts";
 import type { EchoResult } from "../../src/platform.ts";
 
