@@ -16,7 +16,7 @@ import { request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { V8_FLAGS } from "../../src/launch/v8.ts";
+import { DENO_V8_FLAGS, V8_FLAGS } from "../../src/launch/v8.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const runtime = process.argv[2] ?? "node";
@@ -41,7 +41,9 @@ function call(method: string, path: string, token: string, body?: unknown): Prom
 
 const dir = await mkdtemp(join(tmpdir(), "mwt-mem-"));
 /** V8 flags (Node; Deno through --v8-flags): the daemon's own (src/launch/v8.ts) unless MEM_NODE_FLAGS says others ("" for none). */
-const nodeFlags = process.env.MEM_NODE_FLAGS !== undefined ? process.env.MEM_NODE_FLAGS.split(" ").filter(Boolean) : [...V8_FLAGS];
+const nodeFlags = process.env.MEM_NODE_FLAGS !== undefined
+  ? process.env.MEM_NODE_FLAGS.split(" ").filter(Boolean)
+  : [...(runtime.startsWith("deno") ? DENO_V8_FLAGS : V8_FLAGS)];
 const args = ["--no-scenario", "--listen", `127.0.0.1:${port}`, "--state-dir", dir];
 const bundle = process.env.MEM_BUNDLE ?? join(root, "dist/multiwan.mjs");
 const argv = runtime === "deno" || runtime === "deno-bundle"

@@ -1,19 +1,25 @@
 /**
- * The V8 settings the daemon runs with, on Deno (`--v8-flags=`) and on Node (as flags):
- * - `--max-semi-space-size=2`: a young generation of 2 MB semi-spaces instead of V8's 16 MB.
- *   Under API load the young generation grew to its maximum and stayed resident (Deno: 77 MB
- *   idle became 117 MB after 10,000 requests with 50 event streams); with 2 MB, 92 MB, and
- *   more requests per second, since the short-lived garbage of a request dies young.
- * - `--lite-mode`: no optimizing compiler, feedback allocated lazily. The daemon's hot paths
- *   are small and mostly wait on the kernel; measured on Deno with 4 uplinks × 3 targets: idle
- *   RSS 71 → 66 MB at the same idle CPU (0.50 % of a core), API throughput unchanged.
+ * The V8 settings the daemon runs with.
+ * - `--max-semi-space-size=2` (both runtimes): a young generation of 2 MB semi-spaces instead
+ *   of V8's 16 MB. Under API load the young generation grew to its maximum and stayed
+ *   resident (Deno: 77 MB idle became 117 MB after 10,000 requests with 50 event streams);
+ *   with 2 MB, 92 MB, and more requests per second: the garbage of a request dies young.
+ * - `--lite-mode` (Deno only): no optimizing compiler, feedback allocated lazily. The
+ *   daemon's hot paths are small and mostly wait on the kernel; measured on Deno with 4
+ *   uplinks × 3 targets: idle RSS 71 → 66 MB at the same idle CPU (0.50 % of a core), API
+ *   throughput unchanged. It also turns WebAssembly off: Deno's fetch, HTTP and crypto are
+ *   native and do not mind, but Node's fetch (undici) parses HTTP with WebAssembly, so Node
+ *   does without it (the release bundle test fails if a daemon logs an unhandled rejection).
  * `bench/linux/memory.bench.ts` and `bench/linux/idle.bench.ts` measure them (MEM_NODE_FLAGS,
  * MWT_DENO_FLAGS, MWT_NODE_FLAGS override).
  * @module
  */
 
-/** V8 flags for the daemon (Node takes them as they are). */
-export const V8_FLAGS: readonly string[] = ["--max-semi-space-size=2", "--lite-mode"];
+/** V8 flags for the daemon on Node. */
+export const V8_FLAGS: readonly string[] = ["--max-semi-space-size=2"];
 
-/** The same for `deno run`. */
-export const DENO_V8_FLAG = `--v8-flags=${V8_FLAGS.join(",")}`;
+/** V8 flags for the daemon on Deno. */
+export const DENO_V8_FLAGS: readonly string[] = [...V8_FLAGS, "--lite-mode"];
+
+/** The same as one `deno run` flag. */
+export const DENO_V8_FLAG = `--v8-flags=${DENO_V8_FLAGS.join(",")}`;
