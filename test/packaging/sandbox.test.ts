@@ -107,11 +107,13 @@ else describe("service sandbox: unprivileged user with CAP_NET_ADMIN and CAP_NET
 
   it("routes with only the two capabilities, then SIGTERM leaves no table, rule or route", async () => {
     let status: { plan?: { carriers?: { wan: string }[] }; wans?: { name: string; state: string }[] } = {};
-    // Up to 60 s: the launcher and its Deno child start slowly on a loaded machine.
-    for (let i = 0; i < 240 && !(status.plan?.carriers?.length); i++) {
+    // Up to 60 s: the launcher and its Deno child start slowly on a loaded machine. An uplink
+    // not yet judged ("unknown") already carries, so wait for its first verdict too.
+    const ready = () => !!status.plan?.carriers?.length && status.wans?.[0]?.state === "up";
+    for (let i = 0; i < 240 && !ready(); i++) {
       const r = await inRouter("curl", "-sf", "-H", `Authorization: Bearer ${TOKEN}`, `http://127.0.0.1:${PORT}/api/v1/status`);
       if (r.code === 0) status = JSON.parse(r.out);
-      if (!status.plan?.carriers?.length) await new Promise((ok) => setTimeout(ok, 250));
+      if (!ready()) await new Promise((ok) => setTimeout(ok, 250));
     }
     assert.deepEqual(status.plan?.carriers?.map((c) => c.wan), ["up1"], JSON.stringify(status));
     assert.equal(status.wans?.[0].state, "up");
