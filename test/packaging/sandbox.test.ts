@@ -93,6 +93,9 @@ else describe("service sandbox: unprivileged user with CAP_NET_ADMIN and CAP_NET
     ], {
       env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", DENO_DIR: cache, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", MULTIWAN_ADMIN_TOKEN: TOKEN },
       stdio: ["ignore", "ignore", "pipe"],
+      // Its own process group: after a failed assertion, `after` kills the launcher AND the
+      // daemon it started (which would otherwise keep the stderr pipe, and this file, alive).
+      detached: true,
     });
     let log = "";
     daemon.stderr!.on("data", (b) => (log += String(b)));
@@ -100,7 +103,13 @@ else describe("service sandbox: unprivileged user with CAP_NET_ADMIN and CAP_NET
     void exited.then((how) => !CLEAN.includes(how) && console.error(log));
   });
   after(async () => {
-    if (daemon && daemon.exitCode === null) daemon.kill("SIGKILL");
+    // The whole group, even when the launcher itself is gone: its daemon may live on.
+    if (daemon?.pid) {
+      try {
+        process.kill(-daemon.pid, "SIGKILL");
+      } catch { /* nothing left */ }
+    }
+    daemon?.stderr?.destroy();
     for (const ns of [NS.router, NS.isp]) await run("ip", ["netns", "del", ns]);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
