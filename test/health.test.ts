@@ -307,6 +307,25 @@ describe("HealthMachine", () => {
     assert.equal(m.state, "degraded");
   });
 
+  it("regression: a cable pulled and put back comes back up, not degraded by the probes that failed without a carrier", () => {
+    // The panel's browser test saw "degraded (loss 44% over 34 probes)" after Restore on a busy
+    // machine: the probes kept failing while the cable was out and went into the loss window.
+    const m = new HealthMachine(cfg({ up: 3, down: 3 }), T, 0, "eth1");
+    m.onLink(true, true, 0);
+    for (let r = 0; r < 3; r++) round(m, r * 100, true);
+    assert.equal(m.state, "up");
+    assert.equal(m.onLink(true, false, 1000)?.to, "down");
+    for (let i = 0; i < 15; i++) round(m, 2000 + i * 1000, false); // probes without a carrier
+    assert.equal(m.view().lossPct, 0, "the outage is not the quality");
+    assert.equal(m.onLink(true, true, 20_000), undefined, "carrier back: waiting for good rounds");
+    round(m, 21_000, true);
+    round(m, 22_000, true);
+    const t = round(m, 23_000, true);
+    assert.deepEqual([t?.from, t?.to], ["down", "up"]);
+    assert.equal(m.view().lossPct, 0);
+    assert.ok(m.view().targets.every((x) => x.sent > x.received), "the failed probes are still counted as sent");
+  });
+
   it("an outage just `down` rounds long, then every probe answers: up with a true reason, not degraded", () => {
     const m = new HealthMachine(cfg({ up: 3, down: 3 }), T, 0, "eth1");
     for (let r = 0; r < 3; r++) round(m, r * 100, true);

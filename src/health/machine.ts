@@ -145,8 +145,11 @@ export class HealthMachine {
   onResult(r: TargetResult, at: number): Transition | undefined {
     this.#lastResultAt = at;
     this.#probesSent += r.sent ?? 1;
-    this.#record(r);
-    if (this.#link === "no-carrier" || this.#link === "missing") return undefined;
+    // Without a carrier the probes fail because of the outage itself: counted, but kept out of
+    // the quality window, or the uplink would come back "degraded" by its own cable pull.
+    const linkDown = this.#link === "no-carrier" || this.#link === "missing";
+    this.#record(r, !linkDown);
+    if (linkDown) return undefined;
     if (this.#targets.length === 0) return undefined;
     if (!r.ok && this.#phase === "steady") {
       // A lost probe is a suspicion: probe fast until `up` fresh rounds clear it (older
@@ -172,6 +175,8 @@ export class HealthMachine {
     if (link === "missing") return this.#go("down", `device ${this.#device} is missing`, at, "down");
     if (link === "no-carrier") return this.#go("down", `no carrier on ${this.#device}`, at, "down");
     if (this.#targets.length === 0) return this.#go("up", `carrier up on ${this.#device}`, at, "steady");
+    // Back from an outage: judged on fresh rounds only (as after the rounds that took it down).
+    this.#forgetQuality();
     this.#phase = "down";
     this.#reason = `carrier back on ${this.#device}; waiting for ${this.#cfg.up} good rounds`;
     return undefined;
@@ -266,16 +271,17 @@ export class HealthMachine {
     return this.#judge(false, at, "tracker reports nothing");
   }
 
-  #record(r: TargetResult): void {
+  #record(r: TargetResult, quality = true): void {
     const w = this.#windows.get(r.target);
     if (!w) return;
-    const n = this.#cfg.lossWindow;
-    w.oks.push(r.ok);
-    if (w.oks.length > n) w.oks.shift();
     w.lastOk = r.ok;
     w.lastError = r.ok ? undefined : r.error;
     w.sent += r.sent ?? 1;
     w.received += r.received ?? (r.ok ? 1 : 0);
+    if (!quality) return;
+    const n = this.#cfg.lossWindow;
+    w.oks.push(r.ok);
+    if (w.oks.length > n) w.oks.shift();
     if (r.ok && r.rttMs !== undefined) {
       w.rtts.push(r.rttMs);
       if (w.rtts.length > n) w.rtts.shift();
