@@ -192,7 +192,17 @@ if (missing) {
         log(`ethernet degraded after ${Date.now() - t0} ms: ${JSON.stringify(brief(s))}`);
         await sleep(300);
         const strict = await tally(20, () => tcp(STRICT, SERVER, 4000));
-        const lenient = await tally(20, () => tcp(LENIENT, SERVER, 4000));
+        // 30 % loss may now and then fail `down` rounds in a row and take ethernet down for a
+        // moment (then like-up rightly moves too): tally again once it is back to degraded.
+        const failovers = async () => ((await daemon!.status()) as unknown as { failovers: number }).failovers;
+        let lenient = new Map<string, number>();
+        for (let attempt = 0; attempt < 3; attempt++) {
+          await daemon.waitFor((x) => stateOf(x, "ethernet") === "degraded", 40_000, "ethernet degraded");
+          const before = await failovers();
+          lenient = await tally(20, () => tcp(LENIENT, SERVER, 4000));
+          if ((await failovers()) === before) break;
+          log(`ethernet failed over during the like-up tally (attempt ${attempt + 1}): ${JSON.stringify(Object.fromEntries(lenient))}`);
+        }
         log(`30 % loss on ethernet: never → ${JSON.stringify(Object.fromEntries(strict))}, like-up → ${JSON.stringify(Object.fromEntries(lenient))}`);
         assert.deepEqual([...strict.keys()], ["repeater"], "degraded: never leaves the lossy primary");
         assert.equal(lenient.get("repeater") ?? 0, 0, "degraded: like-up stays on it");
