@@ -4,7 +4,7 @@ import { defaultHealth, type HealthConfig } from "../src/health/config.ts";
 import { HealthMachine } from "../src/health/machine.ts";
 import { SimLanClient } from "../src/platform/sim/index.ts";
 import { FAST_AFTER_TRAFFIC_MS, QUIET_TRAFFIC_POLL_MS, TRAFFIC_POLL_MS } from "../src/runtime/wan-runtime.ts";
-import { advance, fourWans, makeRig } from "./helpers.ts";
+import { advance, countingReads } from "./helpers.ts";
 
 const T = ["a", "b", "c"];
 const cfg = (over: Partial<HealthConfig> = {}): HealthConfig => ({ ...defaultHealth, ...over });
@@ -388,15 +388,7 @@ describe("counter reads after a burst of LAN traffic", () => {
   // read and a silent outage that started with it was seen up to QUIET_TRAFFIC_POLL_MS late
   // (real daemon, traffic 200 ms before the fault: failover p95 780 → 1578 ms).
   it("stay at the fast rate through a pause between bursts, and slow down once the uplink has been quiet a while", async () => {
-    const rig = makeRig({ config: fourWans() });
-    const reads: { device: string; at: number }[] = [];
-    const links = rig.platform.links;
-    const get = links.get.bind(links);
-    links.get = (device: string) => {
-      reads.push({ device, at: rig.clock.now() });
-      return get(device);
-    };
-    await rig.kernel.boot();
+    const { reads, ...rig } = await countingReads();
     await advance(rig.clock, 15_000, 50);
     const carrier = rig.kernel.status().plan.carriers[0].wan;
     const dev = rig.kernel.status().wans.find((w) => w.name === carrier)!.device;

@@ -83,3 +83,17 @@ export async function until(clock: FakeClock, cond: () => boolean, limitMs: numb
   }
   return clock.now() - start;
 }
+
+/** A booted four-WAN rig on the sim world that records every counter read (device, clock time). */
+export async function countingReads(): Promise<Rig & { reads: { device: string; at: number }[] }> {
+  const rig = makeRig({ config: fourWans() });
+  const reads: { device: string; at: number }[] = [];
+  const links = rig.platform.links;
+  const get = links.get.bind(links);
+  links.get = (device: string) => {
+    reads.push({ device, at: rig.clock.now() });
+    return get(device);
+  };
+  await rig.kernel.boot();
+  return { ...rig, reads };
+}

@@ -10,27 +10,15 @@ import { HealthMachine } from "../../src/health/machine.ts";
 import { defaultHealth } from "../../src/health/config.ts";
 import { SimLanClient } from "../../src/platform/sim/index.ts";
 import { QUIET_TRAFFIC_POLL_MS, TRAFFIC_POLL_MS } from "../../src/runtime/wan-runtime.ts";
-import { advance, fourWans, makeRig } from "../helpers.ts";
+import { advance, countingReads } from "../helpers.ts";
 
-async function counted() {
-  const rig = makeRig({ config: fourWans() });
-  const reads: { device: string; at: number }[] = [];
-  const links = rig.platform.links;
-  const get = links.get.bind(links);
-  links.get = (device: string) => {
-    reads.push({ device, at: rig.clock.now() });
-    return get(device);
-  };
-  await rig.kernel.boot();
-  return { ...rig, reads };
-}
 
 const readsIn = (reads: { device: string; at: number }[], device: string, from: number) =>
   reads.filter((r) => r.device === device && r.at >= from);
 
 describe("traffic reads follow the traffic", () => {
   it("quiet uplinks are read at the slow rate, all on one phase; a busy one at the fast rate", async () => {
-    const r = await counted();
+    const r = await countingReads();
     await advance(r.clock, 15_000, 50);
     const from = r.clock.now();
     await advance(r.clock, 10_000, 50);
