@@ -7,7 +7,6 @@
  * replaced with `<redacted>` before anything is written.
  * @module
  */
-import { getRotatingFileSink } from "@logtape/file";
 import {
   configure,
   dispose,
@@ -19,7 +18,7 @@ import {
   type LogRecord,
   type Sink,
 } from "@logtape/logtape";
-import { type Facility, type SyslogStatus, syslogSink, type SyslogTransport } from "./syslog.ts";
+import type { Facility, SyslogStatus, SyslogTransport } from "./syslog.ts";
 
 /** The logger the kernel lends to plugins; properties fill `{name}` placeholders. */
 export interface Logger {
@@ -174,7 +173,10 @@ export async function setupLogging(settings: LogSettings): Promise<void> {
     }));
     names.push("console");
   }
+  // The file and syslog sinks are loaded when configured: they bring Node's fs, net and
+  // child_process modules, which cost a Deno daemon that logs only to its console ~3 MB.
   if (settings.file) {
+    const { getRotatingFileSink } = await import("@logtape/file");
     sinks.file = redacting(getRotatingFileSink(settings.file, {
       maxSize: 1 << 20,
       maxFiles: 3,
@@ -186,6 +188,7 @@ export async function setupLogging(settings: LogSettings): Promise<void> {
   syslogState = undefined;
   if (settings.syslog?.enabled) {
     const { socket, transport, facility, appName } = settings.syslog;
+    const { syslogSink } = await import("./syslog.ts");
     const sink = syslogSink({ socket, transport, facility, appName, bindDir: settings.runDir });
     syslogState = sink.status;
     sinks.syslog = redacting(sink);

@@ -10,7 +10,7 @@
  * V8 flags: the daemon's own, or MEM_NODE_FLAGS.)
  * @module
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFile, mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
@@ -47,11 +47,13 @@ const nodeFlags = process.env.MEM_NODE_FLAGS !== undefined
 const args = ["--no-scenario", "--listen", `127.0.0.1:${port}`, "--state-dir", dir];
 const bundle = process.env.MEM_BUNDLE ?? join(root, "dist/multiwan.mjs");
 const argv = runtime === "deno" || runtime === "deno-bundle"
-  ? [join(root, "node_modules/deno/deno"), "run", "--no-prompt", "--allow-all", ...(nodeFlags.length ? [`--v8-flags=${nodeFlags.join(",")}`] : []),
+  ? [join(root, "node_modules/deno/deno"), "run", "--no-prompt", "--allow-all", "--no-code-cache", ...(nodeFlags.length ? [`--v8-flags=${nodeFlags.join(",")}`] : []),
     runtime === "deno" ? join(root, "src/main.ts") : bundle, ...args]
   : runtime === "bundle"
   ? [process.execPath, ...nodeFlags, bundle, ...args]
   : [process.execPath, ...nodeFlags, "--import", "tsx", join(root, "src/main.ts"), ...args];
+// As the launcher does: the sources are parsed into Deno's cache by a process of their own.
+if (runtime === "deno") execFileSync(argv[0], ["cache", "--quiet", join(root, "src/main.ts")], { cwd: root, stdio: "inherit" });
 const child = spawn(argv[0], argv.slice(1), { cwd: root, env: { ...process.env, MULTIWAN_ADMIN_TOKEN: TOKEN }, stdio: ["ignore", "ignore", "inherit"] });
 const streams: { destroy(): void }[] = [];
 try {

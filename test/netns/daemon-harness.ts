@@ -7,13 +7,13 @@
  * with Deno and the explicit permission flags of `start:linux` (`runtime: "deno"`).
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DENO_V8_FLAG, V8_FLAGS } from "../../src/launch/v8.ts";
+import { DENO_RUN_FLAGS, V8_FLAGS } from "../../src/launch/v8.ts";
 import { CHILD_ENV, createRunner } from "../../src/platform/linux/run.ts";
 import { FlowDriver, type FlowAnswer } from "./flow-driver.ts";
 import { createTestbed, SERVER, SERVER6, SERVER_PORT, type Testbed, type TestUplink, waitReady } from "./testbed.ts";
@@ -161,7 +161,7 @@ export function configFor(
  */
 export function denoLinuxFlags(stateDir: string, listen: string, probeHosts: readonly string[] = []): string[] {
   return [
-    DENO_V8_FLAG,
+    ...DENO_RUN_FLAGS,
     "--no-prompt",
     "--allow-run=ip,nft,conntrack,ping,iw,mmcli",
     `--allow-read=${stateDir}`,
@@ -233,9 +233,16 @@ export async function startDaemon(bed: Testbed, config: Record<string, unknown>,
     ? [join(ROOT, "node_modules/deno/deno"), "run", ...extraFlags("deno"), ...denoLinuxFlags(dir, listen, httpingHosts(config, bed)), main]
     : ["Deno" in globalThis ? "node" : process.execPath, ...V8_FLAGS, ...extraFlags("node"), ...viaTsx, main];
   const argv = ["ip", "netns", "exec", bed.router, ...rt, ...args];
+  const denoDir = join(ROOT, "node_modules/.deno");
+  if (runtime === "deno") {
+    // As the launcher does: the sources are parsed into the cache first, not by the daemon.
+    await new Promise<void>((done, fail) =>
+      execFile(rt[0], ["cache", "--quiet", main], { cwd: ROOT, env: { ...CHILD_ENV, HOME: dir, DENO_DIR: denoDir } }, (err) => (err ? fail(err) : done()))
+    );
+  }
   const child = spawn(argv[0], argv.slice(1), {
     cwd: ROOT,
-    env: { ...CHILD_ENV, MULTIWAN_ADMIN_TOKEN: token, HOME: dir, DENO_DIR: join(ROOT, "node_modules/.deno") },
+    env: { ...CHILD_ENV, MULTIWAN_ADMIN_TOKEN: token, HOME: dir, DENO_DIR: denoDir },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

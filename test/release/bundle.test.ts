@@ -17,7 +17,7 @@ import process from "node:process";
 import { after, before, describe, it } from "node:test";
 import { buildPanel } from "../../web/panel/build.ts";
 import { buildRelease, ROOT } from "../../scripts/build-release.ts";
-import { DENO_V8_FLAG, V8_FLAGS } from "../../src/launch/v8.ts";
+import { DENO_RUN_FLAGS, V8_FLAGS } from "../../src/launch/v8.ts";
 import { CLEAN_STOP, type DaemonProcess, freePort, minimalEnv, startDaemon } from "./daemon-process.ts";
 
 const TOKEN = `release-${process.pid}`;
@@ -29,7 +29,7 @@ const nodeWorks = await new Promise<boolean>((done) => execFile("node", ["--vers
 function denoArgs(stateDir: string, listen: string): string[] {
   return [
     "run",
-    DENO_V8_FLAG,
+    ...DENO_RUN_FLAGS,
     "--no-prompt",
     `--allow-net=${listen}`,
     `--allow-read=${stateDir}`,
