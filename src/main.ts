@@ -4,7 +4,6 @@
  * --state-dir DIR, --plugins DIR (repeatable).
  * @module
  */
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
@@ -16,6 +15,7 @@ import { foreignListen, netGranted } from "../web/listen-guard.ts";
 import type { SimControl } from "../web/sim-control.ts";
 import { systemClock } from "./clock.ts";
 import { FileConfigStore } from "./config/store.ts";
+import { host } from "./host/index.ts";
 import { messageOf } from "./errors.ts";
 import { hooksSection, startHooks } from "./hooks/index.ts";
 import { Kernel } from "./kernel.ts";
@@ -141,7 +141,7 @@ export async function main(argv: string[]): Promise<void> {
   // A plugin's floating promise that rejects must not end the daemon (the kernel bounds and
   // contains every call it makes; this catches what a plugin starts on its own).
   process.on("unhandledRejection", (reason) => log.error("unhandled rejection: {e}", { e: messageOf(reason) }));
-  await mkdir(flags.stateDir, { recursive: true });
+  await host.mkdir(flags.stateDir);
   const registry = new Registry();
   registry.registerAll(builtinPlugins);
   const store = new FileConfigStore(flags.config ?? join(flags.stateDir, "config.json"), {

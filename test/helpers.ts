@@ -9,6 +9,8 @@ import type { AnyPlugin } from "../src/plugin.ts";
 import { createSimPlatform, type SimPlatform, type SimUplinkSpec } from "../src/platform/sim/index.ts";
 import { Registry } from "../src/registry.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
+import type { Child, ChildExit } from "../src/host/index.ts";
+import type { Runner } from "../src/platform/linux/run.ts";
 
 export const UPLINKS: readonly SimUplinkSpec[] = [
   { device: "eth1", address: "198.18.1.2/30", gateway: "198.18.1.1", latencyMs: 5, jitterMs: 1 },
@@ -96,4 +98,54 @@ export async function countingReads(): Promise<Rig & { reads: { device: string; 
   };
   await rig.kernel.boot();
   return { ...rig, reads };
+}
+
+/** A scripted child process for a fake Runner's spawn: the test writes its output and ends it. */
+export interface FakeChild {
+  readonly child: Child;
+  readonly argv: readonly string[];
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Ends it with an exit code (default 0), as if it exited by itself. */
+  exit(code?: number): void;
+  readonly killed: string[];
+}
+
+/** fakeSpawn records each spawned child; pass `spawn` as a Runner's. */
+export function fakeSpawn(): { spawn: Runner["spawn"]; children: FakeChild[] } {
+  const children: FakeChild[] = [];
+  const spawn: Runner["spawn"] = (argv, o) => {
+    let running = true;
+    let settle: (e: ChildExit) => void = () => {};
+    const closed = new Promise<ChildExit>((r) => (settle = r));
+    const end = (e: ChildExit) => {
+      if (!running) return;
+      running = false;
+      queueMicrotask(() => settle(e));
+    };
+    const killed: string[] = [];
+    const child: Child = {
+      pid: 4242,
+      get running() {
+        return running;
+      },
+      write() {},
+      end() {},
+      kill(signal = "SIGTERM") {
+        killed.push(signal);
+        end({ code: null, signal });
+      },
+      closed,
+      ref() {},
+      unref() {},
+    };
+    children.push({
+      child, argv: [...argv], killed,
+      stdout: (t) => o.onStdout?.(t),
+      stderr: (t) => o.onStderr?.(t),
+      exit: (code = 0) => end({ code, signal: null }),
+    });
+    return child;
+  };
+  return { spawn, children };
 }

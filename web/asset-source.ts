@@ -5,8 +5,8 @@
  * as a constant, so nothing is read from disk and no `--allow-read` is needed for them).
  * @module
  */
-import { readFile, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { host } from "../src/host/index.ts";
 
 /** A read-only set of files addressed by relative path (`panel/dist/index.html`). */
 export interface AssetSource {
@@ -23,8 +23,8 @@ export type EmbeddedAssets = Readonly<Record<string, string>>;
 export function diskAssets(dir: string): AssetSource {
   const base = dir.endsWith("/") ? dir : `${dir}/`;
   return {
-    read: (path) => readFile(base + path).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength), () => undefined),
-    stamp: (path) => stat(base + path).then((s) => (s.isFile() ? s.mtimeMs : undefined), () => undefined),
+    read: (path) => host.readBytes(base + path).catch(() => undefined),
+    stamp: (path) => host.stat(base + path).then((s) => (s.isFile ? s.mtimeMs : undefined), () => undefined),
   };
 }
 

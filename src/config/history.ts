@@ -6,8 +6,8 @@
  * by the API.
  * @module
  */
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { host } from "../host/index.ts";
 import * as v from "valibot";
 import { writeFileAtomic } from "./store.ts";
 
@@ -118,7 +118,7 @@ export class FileHistory implements ConfigHistory {
   async #revisions(): Promise<number[]> {
     let names: string[];
     try {
-      names = await readdir(this.dir);
+      names = (await host.readDir(this.dir)).map((e) => e.name);
     } catch (err) {
       if ((err as { code?: string }).code === "ENOENT") return [];
       throw err;
@@ -127,18 +127,18 @@ export class FileHistory implements ConfigHistory {
     for (const n of names) {
       const m = FILE.exec(n);
       if (m) out.push(Number(m[1]));
-      else if (n.startsWith(".") && n.endsWith(".tmp")) await rm(join(this.dir, n), { force: true });
+      else if (n.startsWith(".") && n.endsWith(".tmp")) await host.remove(join(this.dir, n));
     }
     return out.sort((a, b) => b - a);
   }
 
   async record(rec: HistoryRecord, keep: number): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await host.mkdir(this.dir, 0o700);
     const existing = await this.#revisions();
-    for (const r of existing) if (r > rec.revision) await rm(join(this.dir, `${r}.json`), { force: true });
+    for (const r of existing) if (r > rec.revision) await host.remove(join(this.dir, `${r}.json`));
     await writeFileAtomic(join(this.dir, `${rec.revision}.json`), JSON.stringify(rec, null, 2) + "\n");
     const kept = [rec.revision, ...existing.filter((r) => r < rec.revision)];
-    for (const r of kept.slice(keep)) await rm(join(this.dir, `${r}.json`), { force: true });
+    for (const r of kept.slice(keep)) await host.remove(join(this.dir, `${r}.json`));
   }
 
   async list(): Promise<HistoryEntry[]> {
@@ -155,7 +155,7 @@ export class FileHistory implements ConfigHistory {
     if (!Number.isSafeInteger(revision) || revision < 0) return undefined;
     let text: string;
     try {
-      text = await readFile(join(this.dir, `${revision}.json`), "utf8");
+      text = await host.readText(join(this.dir, `${revision}.json`));
     } catch {
       return undefined;
     }

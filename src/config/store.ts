@@ -3,9 +3,8 @@
  * fsync, rename, fsync of the folder), a last good copy, and a revision number.
  * @module
  */
-import { randomBytes } from "node:crypto";
-import { open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { host } from "../host/index.ts";
 import { StoreError } from "../errors.ts";
 import { type ConfigHistory, FileHistory, MemoryHistory } from "./history.ts";
 
@@ -57,50 +56,43 @@ let tmpCounter = 0;
 /** tempNameFor names a writer's temp file: pid, a counter and random bits, so two writes never share one. */
 export function tempNameFor(path: string): string {
   tmpCounter = (tmpCounter + 1) % Number.MAX_SAFE_INTEGER;
-  const unique = `${process.pid}.${tmpCounter}.${randomBytes(6).toString("hex")}`;
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, "0")).join("");
+  const unique = `${process.pid}.${tmpCounter}.${random}`;
   return join(dirname(path), `.${basename(path)}.${unique}.tmp`);
 }
 
 /** writeFileAtomic writes `text` so that readers see the old or the new content, never a mix. */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   const tmp = tempNameFor(path);
-  // "wx": never open a file another writer created; the name is unique, so this only guards bugs.
-  const fh = await open(tmp, "wx", 0o600);
+  // Created exclusively: never a file another writer created; the name is unique, so this only guards bugs.
   try {
-    await fh.writeFile(text);
-    await fh.sync();
+    await host.writeNewDurable(tmp, text, 0o600);
   } catch (err) {
-    await fh.close().catch(() => {});
-    await rm(tmp, { force: true });
+    if ((err as { code?: string }).code !== "EEXIST") await host.remove(tmp).catch(() => {});
     throw err;
   }
-  await fh.close();
   try {
-    await rename(tmp, path);
+    await host.rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
+    await host.remove(tmp).catch(() => {});
     throw err;
   }
   await syncDir(dirname(path));
 }
 
 async function syncDir(dir: string): Promise<void> {
-  let fh;
   try {
-    fh = await open(dir, "r");
-    await fh.sync();
+    await host.syncDir(dir);
   } catch (err) {
     // Some platforms refuse to fsync a directory (EISDIR/EINVAL/EPERM); the rename itself is still atomic.
     const code = (err as { code?: string }).code;
     if (code !== "EISDIR" && code !== "EINVAL" && code !== "EPERM" && code !== "EBADF") throw err;
-  } finally {
-    await fh?.close();
   }
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, "utf8");
+    return await host.readText(path);
   } catch (err) {
     if ((err as { code?: string }).code === "ENOENT") return undefined;
     throw new StoreError(`Cannot read ${path}: ${(err as Error).message}`, err);
@@ -131,11 +123,11 @@ export class FileConfigStore implements ConfigStore {
     const prefix = `.${basename(this.location)}.`;
     let names: string[];
     try {
-      names = await readdir(dir);
+      names = (await host.readDir(dir)).map((e) => e.name);
     } catch {
       return;
     }
-    for (const n of names) if (n.startsWith(prefix) && n.endsWith(".tmp")) await rm(join(dir, n), { force: true });
+    for (const n of names) if (n.startsWith(prefix) && n.endsWith(".tmp")) await host.remove(join(dir, n));
   }
 
   async loadLastGood(): Promise<Stored | undefined> {

@@ -5,8 +5,8 @@
  * the first of `index.ts`, `index.js`, `mod.ts`, `mod.js`.
  * @module
  */
-import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import { host } from "../host/index.ts";
 import { messageOf } from "../errors.ts";
 import { PluginLoadError } from "./errors.ts";
 
@@ -14,7 +14,7 @@ export const ENTRY_NAMES: readonly string[] = ["index.ts", "index.js", "mod.ts",
 
 async function isFile(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isFile();
+    return (await host.stat(path)).isFile;
   } catch {
     return false;
   }
@@ -26,7 +26,7 @@ export async function entryOf(folder: string): Promise<string | undefined> {
   if (await isFile(pkgPath)) {
     let main: unknown;
     try {
-      main = (JSON.parse(await readFile(pkgPath, "utf8")) as { main?: unknown }).main;
+      main = (JSON.parse(await host.readText(pkgPath)) as { main?: unknown }).main;
     } catch (err) {
       throw new PluginLoadError("E_PLUGIN_NO_ENTRY", folder, undefined, `package.json cannot be read: ${messageOf(err)}`);
     }
@@ -54,7 +54,7 @@ export async function pluginFolders(dir: string): Promise<string[]> {
   let entries;
   try {
     if (await entryOf(abs) !== undefined) return [abs];
-    entries = await readdir(abs, { withFileTypes: true });
+    entries = await host.readDir(abs);
   } catch (err) {
     if (err instanceof PluginLoadError) return [abs];
     throw new PluginLoadError("E_PLUGIN_DIR", abs, undefined, `cannot read the plugin directory: ${messageOf(err)}`);
@@ -63,7 +63,7 @@ export async function pluginFolders(dir: string): Promise<string[]> {
   for (const e of entries) {
     if (e.name.startsWith(".") || e.name === "node_modules") continue;
     const path = join(abs, e.name);
-    if (e.isDirectory() || (e.isSymbolicLink() && (await stat(path).catch(() => undefined))?.isDirectory())) out.push(path);
+    if (e.isDirectory || (e.isSymlink && (await host.stat(path).catch(() => undefined))?.isDirectory)) out.push(path);
   }
   return out.sort();
 }

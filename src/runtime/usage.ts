@@ -10,10 +10,10 @@
  * behind the counted period (no NTP yet, stepped back) neither resets nor loses the count.
  * @module
  */
-import { readFile } from "node:fs/promises";
 import type { Clock, TimerHandle } from "../clock.ts";
 import { CAP_MB, type CapConfig } from "../config/cap.ts";
 import { writeFileAtomic } from "../config/store.ts";
+import { host } from "../host/index.ts";
 import { messageOf } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Links } from "../platform.ts";
@@ -120,7 +120,7 @@ export class UsageMeter {
     if (!this.#o.file) return;
     let text: string;
     try {
-      text = await readFile(this.#o.file, "utf8");
+      text = await host.readText(this.#o.file);
     } catch (err) {
       if ((err as { code?: string }).code !== "ENOENT") this.#o.log.warn("usage: cannot read {file}: {e}", { file: this.#o.file, e: messageOf(err) });
       return;

@@ -5,13 +5,11 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { PassThrough } from "node:stream";
-import { EventEmitter } from "node:events";
-import type { ChildProcess } from "node:child_process";
 import { EchoJudge, GRACE_MS, type JudgeClock, lateSendSlackMs, parsePingLine, START_GRACE_MS } from "../../src/platform/linux/echo-judge.ts";
 import { PingStream } from "../../src/platform/linux/probes.ts";
 import type { Runner } from "../../src/platform/linux/run.ts";
 import type { EchoResult } from "../../src/platform.ts";
+import { fakeSpawn } from "../helpers.ts";
 
 /** A fake clock: timers fire in order when advanced. */
 class FakeClock implements JudgeClock {
@@ -283,31 +281,17 @@ describe("EchoJudge", () => {
 
 describe("PingStream with a fake ping child (real timers)", () => {
   it("reports replies and timeouts from the lines of a child process", async () => {
-    const stdout = new PassThrough();
-    const child = Object.assign(new EventEmitter(), {
-      stdout, stderr: new PassThrough(), exitCode: null as number | null,
-      kill() {
-        child.exitCode = 0;
-        queueMicrotask(() => child.emit("close", 0));
-        return true;
-      },
-    });
-    const argvs: string[][] = [];
-    const runner: Runner = {
-      run: () => Promise.reject(new Error("unused")),
-      spawn: (argv) => {
-        argvs.push([...argv]);
-        return child as unknown as ChildProcess;
-      },
-    };
+    const fake = fakeSpawn();
+    const runner: Runner = { run: () => Promise.reject(new Error("unused")), spawn: fake.spawn };
     const out: EchoResult[] = [];
     const s = new PingStream(runner, {
       binding: { wan: "a", device: "eth1", index: 1 }, target: "198.19.0.1", intervalMs: 100, timeoutMs: 60, size: 24,
     }, 256, () => {}, (r) => out.push(r));
-    assert.deepEqual(argvs[0].slice(0, 8), ["ping", "-n", "-O", "-D", "-I", "eth1", "-m", "256"]);
-    stdout.write("PING 198.19.0.1 (198.19.0.1) 24(52) bytes of data.\n");
+    assert.deepEqual(fake.children[0].argv.slice(0, 8), ["ping", "-n", "-O", "-D", "-I", "eth1", "-m", "256"]);
+    const stdout = fake.children[0];
+    stdout.stdout("PING 198.19.0.1 (198.19.0.1) 24(52) bytes of data.\n");
     await new Promise((r) => setTimeout(r, 10));
-    stdout.write(reply(1, 5) + "\n");
+    stdout.stdout(reply(1, 5) + "\n");
     await new Promise((r) => setTimeout(r, 230)); // seq 2 (due 100+60) and seq 3 (due 260) …
     const firstLoss = out.findIndex((r) => !r.ok);
     assert.equal(out[0].ok, true);
@@ -321,22 +305,8 @@ describe("PingStream with a fake ping child (real timers)", () => {
 
 describe("PingStream with a ping that prints garbage and dies", () => {
   it("ignores garbage, reports the death once with its reason, and starts ping again", async () => {
-    const children: (EventEmitter & { stdout: PassThrough; stderr: PassThrough; exitCode: number | null; kill(): boolean })[] = [];
-    const runner: Runner = {
-      run: () => Promise.reject(new Error("unused")),
-      spawn: () => {
-        const child = Object.assign(new EventEmitter(), {
-          stdout: new PassThrough(), stderr: new PassThrough(), exitCode: null as number | null,
-          kill() {
-            child.exitCode = 0;
-            queueMicrotask(() => child.emit("close", 0));
-            return true;
-          },
-        });
-        children.push(child);
-        return child as unknown as ChildProcess;
-      },
-    };
+    const { spawn, children } = fakeSpawn();
+    const runner: Runner = { run: () => Promise.reject(new Error("unused")), spawn };
     const out: EchoResult[] = [];
     const logs: string[] = [];
     const s = new PingStream(runner, {
@@ -344,21 +314,21 @@ describe("PingStream with a ping that prints garbage and dies", () => {
     }, 256, (_l, msg) => logs.push(msg), (r) => out.push(r));
     try {
       const c = children[0];
-      c.stdout.write("PING 198.19.0.1 (198.19.0.1) 24(52) bytes of data.\n");
-      c.stdout.write("\u0000\u00ffgarbage icmp_seq=abc time=NaN\nSegmentation fault\n");
-      c.stdout.write(reply(1, 3) + "\n");
+      c.stdout("PING 198.19.0.1 (198.19.0.1) 24(52) bytes of data.\n");
+      c.stdout("\u0000\u00ffgarbage icmp_seq=abc time=NaN\nSegmentation fault\n");
+      c.stdout(reply(1, 3) + "\n");
       await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(out.map((r) => r.ok), [true], "garbage lines are no results");
-      c.stderr.write("ping: sendmsg: Operation not permitted\n");
+      c.stderr("ping: sendmsg: Operation not permitted\n");
       await new Promise((r) => setTimeout(r, 10));
-      c.exitCode = 2;
-      c.emit("close", 2);
+      c.exit(2);
+      await new Promise((r) => setTimeout(r, 0));
       assert.equal(out.length, 2);
       assert.deepEqual({ ok: out[1].ok, error: out[1].error }, { ok: false, error: "ping: sendmsg: Operation not permitted" });
       assert.match(logs.join("\n"), /ping stopped; restarting/);
       await new Promise((r) => setTimeout(r, 600)); // backoff 500 ms
       assert.equal(children.length, 2, "ping started again");
-      children[1].stdout.write(reply(1, 4) + "\n");
+      children[1].stdout(reply(1, 4) + "\n");
       await new Promise((r) => setTimeout(r, 20));
       assert.equal(out.at(-1)?.ok, true);
     } finally {

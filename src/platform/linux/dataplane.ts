@@ -85,7 +85,7 @@ export class LinuxDataplane implements Dataplane {
   constructor(runner: Runner, log: LogFn = () => {}) {
     this.#runner = {
       netns: runner.netns,
-      spawn: (argv) => runner.spawn(argv),
+      spawn: (argv, o) => runner.spawn(argv, o),
       run: (argv, o) => {
         this.#commands++;
         return runner.run(argv, o);

@@ -10,7 +10,7 @@
  * back to one `ip -s -json link show` per read.
  * @module
  */
-import type { ChildProcess } from "node:child_process";
+import type { Child } from "../../host/index.ts";
 import type { LogFn } from "./dataplane.ts";
 import type { Runner } from "./run.ts";
 
@@ -43,7 +43,7 @@ interface Waiter {
 export class IpBatch {
   #runner: Runner;
   #log: LogFn;
-  #child?: ChildProcess;
+  #child?: Child;
   #buf = "";
   #waiting: Waiter[] = [];
   #failures = 0;
@@ -70,7 +70,7 @@ export class IpBatch {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.#fail(child, new Error("ip batch: no answer")), BATCH_TIMEOUT_MS);
       this.#waiting.push({ resolve, reject, timer });
-      child.stdin!.write("link show\n");
+      child.write("link show\n");
     });
   }
 
@@ -80,22 +80,24 @@ export class IpBatch {
     if (c) this.#fail(c, new Error("ip batch closed"));
   }
 
-  #start(): ChildProcess | undefined {
+  #start(): Child | undefined {
     if (performance.now() < this.#notBefore) return undefined;
-    const child = this.#runner.spawn(["ip", "-s", "-json", "-force", "-batch", "-"], { stdin: true });
+    let stderr = "";
+    const child: Child = this.#runner.spawn(["ip", "-s", "-json", "-force", "-batch", "-"], {
+      stdin: true,
+      onStdout: (d) => this.#data(child, d),
+      onStderr: (d) => (stderr = (stderr + d).slice(-300)),
+    });
     this.starts++;
     this.#child = child;
     this.#buf = "";
-    let stderr = "";
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => this.#data(child, d));
-    child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-300)));
-    child.stdin!.on("error", () => {}); // EPIPE when it died: reported by close
-    child.on("error", (e) => this.#fail(child, e));
-    child.on("close", (code) => this.#fail(child, new Error(stderr.trim().split("\n").pop() || `ip batch exited with ${code}`)));
+    void child.closed.then((exit) =>
+      this.#fail(child, new Error(exit.error?.message ?? (stderr.trim().split("\n").pop() || `ip batch exited with ${exit.code ?? exit.signal}`)))
+    );
     return child;
   }
 
-  #data(child: ChildProcess, d: string): void {
+  #data(child: Child, d: string): void {
     if (this.#child !== child) return;
     this.#buf += d;
     let i: number;
@@ -114,7 +116,7 @@ export class IpBatch {
     }
   }
 
-  #fail(child: ChildProcess, err: Error): void {
+  #fail(child: Child, err: Error): void {
     if (this.#child !== child) return;
     this.#child = undefined;
     const waiting = this.#waiting;
@@ -123,7 +125,7 @@ export class IpBatch {
       clearTimeout(w.timer);
       w.reject(err);
     }
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    child.kill("SIGTERM");
     if (this.#closed) return;
     this.#failures++;
     this.#notBefore = performance.now() + Math.min(500 * 2 ** (this.#failures - 1), 30_000);

@@ -8,13 +8,11 @@
  * per read. Only if that cannot run is `ip -s -json link show` started per read.
  * @module
  */
-import type { ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { type Child, host } from "../../host/index.ts";
 import type { LinkEvent, LinkInfo, Links } from "../../platform.ts";
 import type { LogFn } from "./dataplane.ts";
 import { IpBatch, type IpLink, parseLinks } from "./ip-batch.ts";
-import { checkDevice, type Runner } from "./run.ts";
+import { checkDevice, lineSplitter, type Runner } from "./run.ts";
 
 /** The device a monitor line is about, if any. */
 export function monitorDevice(line: string): string | undefined {
@@ -58,7 +56,7 @@ export class SysfsDenied extends Error {}
 /** Reads one sysfs attribute synchronously: tens of microseconds, far cheaper than a thread-pool round trip each. */
 function sys(dev: string, file: string): string | undefined {
   try {
-    return readFileSync(`/sys/class/net/${dev}/${file}`, "utf8").trim();
+    return host.readTextSync(`/sys/class/net/${dev}/${file}`).trim();
   } catch (err) {
     const e = err as Error & { code?: string };
     if (e?.name === "NotCapable" || e?.name === "PermissionDenied" || /Requires (all|read) access/.test(e?.message ?? "")) {
@@ -88,7 +86,7 @@ export class LinuxLinks implements Links {
   #runner: Runner;
   #log: LogFn;
   #listeners = new Set<(ev: LinkEvent) => void>();
-  #monitor?: ChildProcess;
+  #monitor?: Child;
   #cache = new Map<string, L3>();
   #backoffMs = 500;
   #timer?: ReturnType<typeof setTimeout>;
@@ -187,7 +185,7 @@ export class LinuxLinks implements Links {
     if (this.#dev && now - this.#dev.at <= IP_LINK_TTL_MS) return this.#dev.map;
     let map: Map<string, Counters>;
     try {
-      map = parseProcNetDev(readFileSync("/proc/net/dev", "utf8"));
+      map = parseProcNetDev(host.readTextSync("/proc/net/dev"));
     } catch (err) {
       const e = err as Error;
       if (e?.name === "NotCapable" || e?.name === "PermissionDenied") throw new SysfsDenied(e.message);
@@ -275,11 +273,7 @@ export class LinuxLinks implements Links {
   #startMonitor(): void {
     this.#timer = undefined;
     if (this.#closed || this.#listeners.size === 0) return;
-    const child = this.#runner.spawn(["ip", "-o", "monitor", "link", "address", "route"]);
-    this.#monitor = child;
-    this.#cache.clear();
-    this.#state.clear(); // events were missed while no monitor ran
-    createInterface({ input: child.stdout! }).on("line", (line) => {
+    const onLine = (line: string) => {
       const dev = monitorDevice(line);
       if (!dev) return;
       this.#backoffMs = 500;
@@ -296,17 +290,20 @@ export class LinuxLinks implements Links {
           l(ev);
         } catch { /* a listener's failure is its own */ }
       }
-    });
-    child.on("close", (code) => {
+    };
+    const child = this.#runner.spawn(["ip", "-o", "monitor", "link", "address", "route"], { onStdout: lineSplitter(onLine) });
+    this.#monitor = child;
+    this.#cache.clear();
+    this.#state.clear(); // events were missed while no monitor ran
+    void child.closed.then(({ code, signal }) => {
       if (this.#monitor !== child) return;
       this.#monitor = undefined;
       this.#cache.clear();
       if (this.#closed || this.#listeners.size === 0) return;
-      this.#log("warning", "ip monitor stopped; restarting", { code });
+      this.#log("warning", "ip monitor stopped; restarting", { code: code ?? signal });
       this.#timer = setTimeout(() => this.#startMonitor(), this.#backoffMs);
       this.#backoffMs = Math.min(this.#backoffMs * 2, 30_000);
     });
-    child.on("error", () => {});
   }
 
   #stopMonitor(): void {
@@ -366,7 +363,7 @@ const LINK_CONTROL = [
 
 function snmp6(dev: string): Snmp6 | undefined {
   try {
-    return parseSnmp6(readFileSync(`/proc/net/dev_snmp6/${dev}`, "utf8"));
+    return parseSnmp6(host.readTextSync(`/proc/net/dev_snmp6/${dev}`));
   } catch {
     return undefined; // IPv6 disabled on the device, or not readable: unknown
   }

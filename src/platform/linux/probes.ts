@@ -5,10 +5,7 @@
  * uplink address and a port from PROBE_PORTS, which the nft output chain pins to the uplink.
  * @module
  */
-import type { ChildProcess } from "node:child_process";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
-import { createInterface } from "node:readline";
+import type { Child } from "../../host/index.ts";
 import type {
   EchoResult, EchoStream, EchoStreamOptions, HttpProbeRequest, HttpProbeResult, Probes, RoutingSettings,
 } from "../../platform.ts";
@@ -16,7 +13,7 @@ import type { LogFn } from "./dataplane.ts";
 import { EchoJudge, type JudgeClock, realClock } from "./echo-judge.ts";
 import { markOf, markSpace } from "./marks.ts";
 import { PROBE_PORTS } from "./nft.ts";
-import { checkDevice, checkIPv4, checkIPv6, hostOf, isV6, type Runner } from "./run.ts";
+import { checkDevice, checkIPv4, checkIPv6, hostOf, isV6, lineSplitter, type Runner } from "./run.ts";
 
 /** A binding with the uplink's IPv6 address (ProbeBinding.address6 of the platform port). */
 type Binding6 = HttpProbeRequest["binding"] & { readonly address6?: string };
@@ -39,7 +36,7 @@ export class PingStream implements EchoStream {
   #mark?: number;
   #log: LogFn;
   #clock: JudgeClock;
-  #child?: ChildProcess;
+  #child?: Child;
   #judge?: EchoJudge;
   #closed = false;
   #backoffMs = 500;
@@ -62,8 +59,7 @@ export class PingStream implements EchoStream {
 
   #start(): void {
     if (this.#closed) return;
-    const child = this.#runner.spawn(pingArgv(this.#opts, this.#mark));
-    this.#child = child;
+    let child: Child | undefined;
     this.#judge?.stop();
     const judge = new EchoJudge(this.#clock, this.#opts, (r) => {
       if (this.#child !== child || this.#closed) return;
@@ -75,18 +71,18 @@ export class PingStream implements EchoStream {
     });
     this.#judge = judge;
     let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-500);
+    const started = this.#runner.spawn(pingArgv(this.#opts, this.#mark), {
+      onStdout: lineSplitter((line) => judge.line(line)),
+      onStderr: (t) => (stderr = (stderr + t).slice(-500)),
     });
-    createInterface({ input: child.stdout! }).on("line", (line) => judge.line(line));
-    child.on("error", (e) => {
-      stderr += e.message;
-    });
-    child.on("close", (code) => {
+    child = started;
+    this.#child = started;
+    void started.closed.then((exit) => {
       judge.stop();
-      if (this.#child !== child || this.#closed) return;
+      if (this.#child !== started || this.#closed) return;
       this.#child = undefined;
-      const why = stderr.trim().split("\n").pop() || `ping exited with ${code}`;
+      if (exit.error) stderr += exit.error.message;
+      const why = stderr.trim().split("\n").pop() || `ping exited with ${exit.code ?? exit.signal}`;
       this.#log("warning", "ping stopped; restarting", { device: this.#opts.binding.device, target: this.#opts.target, why });
       this.#onResult({ target: this.#opts.target, ok: false, error: why });
       this.#timer = setTimeout(() => this.#start(), this.#backoffMs);
@@ -121,12 +117,10 @@ export class PingStream implements EchoStream {
     this.#judge?.stop();
     const child = this.#child;
     this.#child = undefined;
-    if (!child || child.exitCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      child.once("close", () => resolve());
-      child.kill("SIGTERM");
-      setTimeout(() => child.kill("SIGKILL"), 2000).unref();
-    });
+    if (!child || !child.running) return Promise.resolve();
+    const hard = setTimeout(() => child.kill("SIGKILL"), 2000);
+    child.kill("SIGTERM");
+    return child.closed.then(() => clearTimeout(hard));
   }
 }
 
@@ -217,7 +211,12 @@ export function denoNetDenied(localAddress: string, url: string): string | undef
   return undefined;
 }
 
-function httpOnce(req: HttpProbeRequest, localAddress: string, localPort: number, signal: AbortSignal): Promise<HttpProbeResult> {
+/** Node's HTTP client, loaded with the first HTTP probe (ICMP-only setups never need it). */
+let clients: Promise<{ http: typeof import("node:http").request; https: typeof import("node:https").request }> | undefined;
+
+async function httpOnce(req: HttpProbeRequest, localAddress: string, localPort: number, signal: AbortSignal): Promise<HttpProbeResult> {
+  clients ??= Promise.all([import("node:http"), import("node:https")]).then(([h, s]) => ({ http: h.request, https: s.request }));
+  const { http: httpRequest, https: httpsRequest } = await clients;
   return new Promise((resolve) => {
     let url: URL;
     try {

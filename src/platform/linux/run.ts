@@ -3,8 +3,7 @@
  * and a timeout. Failures throw {@link CommandError}.
  * @module
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { isIPv6 } from "node:net";
+import { type Child, type ChildExit, host, type SpawnOptions } from "../../host/index.ts";
 
 /** The environment every child gets; Deno needs it explicit (see stack.md). */
 export const CHILD_ENV: Readonly<Record<string, string>> = Object.freeze({
@@ -62,7 +61,7 @@ export interface Runner {
   /** Runs to completion; throws CommandError unless the exit code is acceptable. */
   run(argv: readonly string[], opts?: RunOptions): Promise<RunResult>;
   /** Starts a long-lived process with piped stdout/stderr (and stdin with `{ stdin: true }`). */
-  spawn(argv: readonly string[], opts?: { readonly stdin?: boolean }): ChildProcess;
+  spawn(argv: readonly string[], opts: Omit<SpawnOptions, "env">): Child;
   /**
    * Starts a command that reads its input from stdin now, to be fed later: the fork and the
    * program's start-up happen off a latency-critical path (forking a 120 MB Node process
@@ -98,9 +97,27 @@ export function checkCidr(cidr: string): string {
   return cidr;
 }
 
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+/** Whether `s` is an IPv6 address in text form (RFC 4291 2.2: `::` once, an IPv4 tail allowed; no zone, no prefix). */
+export function isIPv6Address(s: string): boolean {
+  if (s.length > 45 || !/^[0-9a-fA-F:.]+$/.test(s)) return false;
+  let head = s;
+  if (s.includes(".")) {
+    const colon = s.lastIndexOf(":");
+    if (colon < 0 || !IPV4.test(s.slice(colon + 1))) return false;
+    head = `${s.slice(0, colon + 1)}0:0`; // the IPv4 tail stands for two groups
+  }
+  const halves = head.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === "" ? [] : h.split(":")));
+  if (!groups.every((g) => HEX_GROUP.test(g))) return false;
+  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
+}
+
 /** Throws unless `addr` is an IPv6 address (no zone, no prefix). */
 export function checkIPv6(addr: string): string {
-  if (!isIPv6(addr)) throw new TypeError(`invalid IPv6 address ${JSON.stringify(addr)}`);
+  if (!isIPv6Address(addr)) throw new TypeError(`invalid IPv6 address ${JSON.stringify(addr)}`);
   return addr;
 }
 
@@ -124,15 +141,47 @@ export function hostOf(cidr: string): string {
   return cidr.split("/")[0];
 }
 
+/** Turns text chunks into whole lines (without the line break) for `onLine`. */
+export function lineSplitter(onLine: (line: string) => void): (text: string) => void {
+  let buf = "";
+  return (text) => {
+    buf += text;
+    let i: number;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+    }
+  };
+}
+
+/** What settle() reads of a finished command: none when it succeeded. */
+interface Failure {
+  readonly code?: unknown;
+  readonly killed?: boolean;
+  readonly signal?: string | null;
+  readonly message?: string;
+}
+
+/** The failure a child's exit means; `killed`: we stopped it (its time was up). */
+function failureOf(exit: ChildExit, killed: boolean): Failure | null {
+  if (exit.error) return { code: exit.error.code, message: exit.error.message };
+  if (killed) return { killed: true, signal: exit.signal ?? "SIGTERM" };
+  if (exit.code === 0) return null;
+  if (exit.code !== null) return { code: exit.code };
+  return { signal: exit.signal };
+}
+
+/** Output kept per stream before the command is stopped as runaway. */
+const MAX_OUTPUT = 64 * 1024 * 1024;
+
 /** createRunner returns a Runner; with `netns` every argv is prefixed with `ip netns exec <ns>`. */
 export function createRunner(opts: { netns?: string; defaultTimeoutMs?: number } = {}): Runner {
   const prefix = opts.netns ? ["ip", "netns", "exec", opts.netns] : [];
   const defaultTimeout = opts.defaultTimeoutMs ?? 10_000;
   /** The outcome of a finished command, as run() reports it. */
   const settle = (
-    argv: readonly string[], full: readonly string[], ok: readonly number[],
-    e: { code?: unknown; killed?: boolean; signal?: string | null; message?: string } | null,
-    stdout: string, stderr: string,
+    argv: readonly string[], full: readonly string[], ok: readonly number[], e: Failure | null, stdout: string, stderr: string,
   ): RunResult | CommandError => {
     if (!e) return { code: 0, stdout, stderr };
     if (e.code === "ENOENT") return new CommandError(full, null, "", `${full[0]} is not installed (ENOENT)`, "", true);
@@ -146,82 +195,67 @@ export function createRunner(opts: { netns?: string; defaultTimeoutMs?: number }
     const why = e.killed || e.signal ? `timed out or killed (${e.signal ?? "?"})` : (e.message ?? "failed");
     return new CommandError(full, null, stderr, why, stdout);
   };
+  /** Starts a command that collects its output; `finish` waits for its end and judges it. */
+  const start = (argv: readonly string[], ok: readonly number[]) => {
+    const full = [...prefix, ...argv];
+    let stdout = "", stderr = "", killed = false;
+    const child = host.spawn(full, {
+      env: CHILD_ENV,
+      stdin: true,
+      onStdout: (t) => {
+        stdout += t;
+        if (stdout.length > MAX_OUTPUT) stop("SIGKILL");
+      },
+      onStderr: (t) => {
+        if (stderr.length < MAX_OUTPUT) stderr += t;
+      },
+    });
+    const stop = (signal: "SIGTERM" | "SIGKILL") => {
+      killed = true;
+      child.kill(signal);
+    };
+    const finish = (): Promise<RunResult> =>
+      child.closed.then((exit) => {
+        const r = settle(argv, full, ok, failureOf(exit, killed), stdout, stderr);
+        if (r instanceof CommandError) throw r;
+        return r;
+      });
+    return { child, stop, finish };
+  };
   return {
     netns: opts.netns,
     run(argv, runOpts = {}) {
-      const full = [...prefix, ...argv];
-      const ok = runOpts.okCodes ?? [0];
-      return new Promise<RunResult>((resolve, reject) => {
-        const child = execFile(full[0], full.slice(1), {
-          env: { ...CHILD_ENV },
-          timeout: runOpts.timeoutMs ?? defaultTimeout,
-          maxBuffer: 64 * 1024 * 1024,
-          encoding: "utf8",
-        }, (err, stdout, stderr) => {
-          const r = settle(argv, full, ok, err as (NodeJS.ErrnoException & { killed?: boolean; signal?: string }) | null, stdout, stderr);
-          if (r instanceof CommandError) reject(r);
-          else resolve(r);
-        });
-        if (runOpts.stdin !== undefined) child.stdin?.end(runOpts.stdin);
-        else child.stdin?.end();
-      });
+      const { child, stop, finish } = start(argv, runOpts.okCodes ?? [0]);
+      const timer = setTimeout(() => stop("SIGTERM"), runOpts.timeoutMs ?? defaultTimeout);
+      child.end(runOpts.stdin);
+      return finish().finally(() => clearTimeout(timer));
     },
     prepare(argv, runOpts = {}) {
-      const full = [...prefix, ...argv];
-      const ok = runOpts.okCodes ?? [0];
-      const child = spawn(full[0], full.slice(1), { env: { ...CHILD_ENV }, stdio: ["pipe", "pipe", "pipe"] });
-      let stdout = "", stderr = "";
-      let fed = false, exited = false, killed = false;
-      child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-      child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-      let onDone: (e: { code?: unknown; killed?: boolean; signal?: string | null; message?: string } | null) => void = () => {};
-      const done = new Promise<RunResult>((resolve, reject) => {
-        onDone = (e) => {
-          const r = settle(argv, full, ok, e, stdout, stderr);
-          if (r instanceof CommandError) reject(r);
-          else resolve(r);
-        };
-      });
+      const { child, stop, finish } = start(argv, runOpts.okCodes ?? [0]);
+      let fed = false;
+      const done = finish();
       done.catch(() => {}); // an unfed one that ends reports nothing
-      child.on("error", (err: NodeJS.ErrnoException) => {
-        exited = true;
-        onDone({ code: err.code, message: err.message });
-      });
-      child.on("close", (code, signal) => {
-        exited = true;
-        onDone(code === 0 ? null : { code: code ?? undefined, signal, killed });
-      });
-      child.stdin!.on("error", () => {}); // EPIPE when it died first: reported by close
       // Waiting for input must not keep the process alive.
       child.unref();
-      for (const s of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) s?.unref?.();
       return {
         get ready() {
-          return !fed && !exited && child.exitCode === null && child.signalCode === null && child.pid !== undefined;
+          return !fed && child.running;
         },
         feed(stdin) {
           if (fed) return Promise.reject(new Error("prepared command fed twice"));
           fed = true;
-          for (const s of [child.stdout, child.stderr] as unknown as { ref?: () => void }[]) s?.ref?.();
           child.ref();
-          const timer = setTimeout(() => {
-            killed = true;
-            child.kill("SIGTERM");
-          }, runOpts.timeoutMs ?? defaultTimeout);
-          child.stdin!.end(stdin);
+          const timer = setTimeout(() => stop("SIGTERM"), runOpts.timeoutMs ?? defaultTimeout);
+          child.end(stdin);
           return done.finally(() => clearTimeout(timer));
         },
         cancel() {
-          if (!exited) {
-            killed = true;
-            child.kill("SIGKILL");
-          }
+          if (child.running) stop("SIGKILL");
         },
       };
     },
-    spawn(argv, spawnOpts = {}) {
-      const full = [...prefix, ...argv];
-      return spawn(full[0], full.slice(1), { env: { ...CHILD_ENV }, stdio: [spawnOpts.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
+    spawn(argv, spawnOpts) {
+      return host.spawn([...prefix, ...argv], { ...spawnOpts, env: CHILD_ENV });
     },
   };
 }

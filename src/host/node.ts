@@ -1,0 +1,92 @@
+/**
+ * The host port on Node: `node:fs` and `node:child_process`.
+ * @module
+ */
+import { spawn as nodeSpawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import type { Child, ChildExit, Host } from "./types.ts";
+
+export const nodeHost: Host = {
+  runtime: "node",
+  readText: (path) => readFile(path, "utf8"),
+  readBytes: async (path) => {
+    const b = await readFile(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  },
+  readTextSync: (path) => readFileSync(path, "utf8"),
+  async stat(path) {
+    const s = await stat(path);
+    return { isFile: s.isFile(), isDirectory: s.isDirectory(), mtimeMs: s.mtimeMs };
+  },
+  async readDir(path) {
+    const list = await readdir(path, { withFileTypes: true });
+    return list.map((d) => ({ name: d.name, isFile: d.isFile(), isDirectory: d.isDirectory(), isSymlink: d.isSymbolicLink() }));
+  },
+  async mkdir(path, mode) {
+    await mkdir(path, { recursive: true, mode });
+  },
+  remove: (path) => rm(path, { recursive: true, force: true }),
+  rename,
+  async writeNewDurable(path, text, mode) {
+    const fh = await open(path, "wx", mode);
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+  async syncDir(path) {
+    const fh = await open(path, "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+  spawn(argv, o): Child {
+    const child = nodeSpawn(argv[0], argv.slice(1), { env: { ...o.env }, stdio: [o.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
+    let exited = false;
+    const closed = new Promise<ChildExit>((resolve) => {
+      child.on("error", (err: NodeJS.ErrnoException) => {
+        exited = true;
+        resolve({ code: null, signal: null, error: { code: err.code, message: err.message } });
+      });
+      child.on("close", (code, signal) => {
+        exited = true;
+        resolve({ code, signal });
+      });
+    });
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => o.onStdout?.(d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => o.onStderr?.(d));
+    child.stdin?.on("error", () => {}); // EPIPE when it died first: reported by close
+    const pipes = () => [child.stdin, child.stdout, child.stderr] as unknown as ({ ref?(): void; unref?(): void } | null)[];
+    return {
+      get pid() {
+        return child.pid;
+      },
+      get running() {
+        return !exited && child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+      },
+      write(text) {
+        if (child.stdin?.writable) child.stdin.write(text);
+      },
+      end(text) {
+        if (child.stdin?.writable) child.stdin.end(text);
+      },
+      kill(signal = "SIGTERM") {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      },
+      closed,
+      ref() {
+        child.ref();
+        for (const p of pipes()) p?.ref?.();
+      },
+      unref() {
+        child.unref();
+        for (const p of pipes()) p?.unref?.();
+      },
+    };
+  },
+};
