@@ -65,7 +65,7 @@ describe("auth", () => {
       assert.ok(!text.includes(t.token), "the secret is not stored");
       const again = new AuthStore({ path: join(dir, "auth.json") });
       await again.load();
-      assert.equal(again.verifyToken(t.token)?.role, "read");
+      assert.equal((await again.verifyToken(t.token))?.role, "read");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -68,7 +68,7 @@ describe("credential store under parallel writes", () => {
     const report = await again.load();
     assert.equal(report.source, "last-good");
     assert.match(report.problems.join(" "), /auth2\.json: not valid JSON/);
-    assert.ok(again.verifyToken(t.token), "the token from the last good copy still works");
+    assert.ok(await again.verifyToken(t.token), "the token from the last good copy still works");
     JSON.parse(await readFile(path, "utf8"));
   });
 

@@ -52,18 +52,18 @@ export class Guard {
   }
 
   /** authenticate returns the caller or throws 401; a bad bearer token is never ignored. */
-  authenticate(c: Context): Promise<Principal> {
+  async authenticate(c: Context): Promise<Principal> {
     const header = c.req.header("authorization");
     if (header !== undefined) {
       const m = /^Bearer ([\x21-\x7e]{1,200})$/i.exec(header.trim());
-      const who = m ? this.store.verifyToken(m[1]) : undefined;
-      if (!who) return Promise.reject(UNAUTHORIZED());
-      return Promise.resolve({ kind: who.kind, role: who.role, id: who.id });
+      const who = m ? await this.store.verifyToken(m[1]) : undefined;
+      if (!who) throw UNAUTHORIZED();
+      return { kind: who.kind, role: who.role, id: who.id };
     }
     const sid = safeCookie(c);
-    const session = sid ? this.sessions.get(sid) : undefined;
-    if (!session || !sid) return Promise.reject(UNAUTHORIZED());
-    return Promise.resolve({ kind: "session", role: "admin", id: sid.slice(0, 8), csrf: session.csrf });
+    const session = sid ? await this.sessions.get(sid) : undefined;
+    if (!session || !sid) throw UNAUTHORIZED();
+    return { kind: "session", role: "admin", id: sid.slice(0, 8), csrf: session.csrf };
   }
 
   /** checkCsrf: a cookie-authenticated write must echo the session's CSRF token and come from this origin. */
@@ -95,7 +95,7 @@ export class Guard {
     if (!(await this.store.checkPassword(password, this.#configHash()))) {
       throw new HttpError(401, "E_LOGIN_FAILED", "Wrong password");
     }
-    const s = this.sessions.create();
+    const s = await this.sessions.create();
     setCookie(c, SESSION_COOKIE, s.id, {
       httpOnly: true,
       sameSite: "Strict",
@@ -106,9 +106,9 @@ export class Guard {
     return { csrfToken: s.csrf, expiresAt: new Date(s.expiresAt).toISOString() };
   }
 
-  logout(c: Context): void {
+  async logout(c: Context): Promise<void> {
     const sid = safeCookie(c);
-    if (sid) this.sessions.destroy(sid);
+    if (sid) await this.sessions.destroy(sid);
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
   }
 }

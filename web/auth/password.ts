@@ -1,9 +1,10 @@
 /**
- * Password hashing with scrypt (node:crypto, on Deno and Node): salted, slow, and
- * compared in constant time. Format: `scrypt$N$r$p$salt$hash` (base64url).
+ * Password hashing with scrypt (node:crypto, on Deno and Node, loaded with the first hash:
+ * the web's crypto has no scrypt): salted, slow, and compared in constant time. Format:
+ * `scrypt$N$r$p$salt$hash` (base64url).
  * @module
  */
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { base64url, fromBase64url, randomBytes, sameBytes } from "./secret.ts";
 
 const N = 16384;
 const R = 8;
@@ -13,11 +14,12 @@ const KEY_LENGTH = 32;
 /** PASSWORD_HASH matches what {@link hashPassword} produces (the config's `api.passwordHash`). */
 export const PASSWORD_HASH = /^scrypt\$\d{4,7}\$\d{1,2}\$\d{1,2}\$[A-Za-z0-9_-]{16,64}\$[A-Za-z0-9_-]{32,128}$/;
 
-function derive(password: string, salt: Buffer, n: number, r: number, p: number, len: number): Promise<Buffer> {
+async function derive(password: string, salt: Uint8Array, n: number, r: number, p: number, len: number): Promise<Uint8Array> {
+  const { scrypt } = await import("node:crypto");
   return new Promise((resolve, reject) => {
     scrypt(password, salt, len, { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 }, (err, key) => {
       if (err) reject(err);
-      else resolve(key);
+      else resolve(new Uint8Array(key.buffer, key.byteOffset, key.byteLength));
     });
   });
 }
@@ -26,18 +28,18 @@ function derive(password: string, salt: Buffer, n: number, r: number, p: number,
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, N, R, P, KEY_LENGTH);
-  return `scrypt$${N}$${R}$${P}$${salt.toString("base64url")}$${key.toString("base64url")}`;
+  return `scrypt$${N}$${R}$${P}$${base64url(salt)}$${base64url(key)}`;
 }
 
 /** verifyPassword checks a password against a hash string; a malformed hash never matches. */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   if (!PASSWORD_HASH.test(encoded)) return false;
   const [, n, r, p, salt, hash] = encoded.split("$");
-  const expected = Buffer.from(hash, "base64url");
+  const expected = fromBase64url(hash);
   const cost = Number(n);
   if (cost > 1 << 20 || (cost & (cost - 1)) !== 0) return false;
-  const key = await derive(password, Buffer.from(salt, "base64url"), cost, Number(r), Number(p), expected.length);
-  return timingSafeEqual(key, expected);
+  const key = await derive(password, fromBase64url(salt), cost, Number(r), Number(p), expected.length);
+  return sameBytes(key, expected);
 }
 
 /** randomPassword makes a password a person can type: 4 groups of 5 letters and digits. */

@@ -3,7 +3,9 @@
  * the login rate limiter.
  * @module
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { base64url, randomBytes, sameSecret, sha256 } from "./secret.ts";
+
+export { sameSecret };
 
 export const SESSION_COOKIE = "mwan_session";
 
@@ -24,17 +26,17 @@ export class Sessions {
   }
 
   /** create opens a session; the cookie value and the CSRF token are random and independent. */
-  create(): { id: string; csrf: string; expiresAt: number } {
+  async create(): Promise<{ id: string; csrf: string; expiresAt: number }> {
     this.#sweep();
-    const id = randomBytes(32).toString("base64url");
-    const session = { csrf: randomBytes(24).toString("base64url"), expiresAt: this.#now() + this.#ttlMs };
-    this.#byId.set(hashId(id), session);
+    const id = base64url(randomBytes(32));
+    const session = { csrf: base64url(randomBytes(24)), expiresAt: this.#now() + this.#ttlMs };
+    this.#byId.set(await hashId(id), session);
     return { id, ...session };
   }
 
   /** get returns a live session and slides its expiry. */
-  get(id: string): { csrf: string } | undefined {
-    const key = hashId(id);
+  async get(id: string): Promise<{ csrf: string } | undefined> {
+    const key = await hashId(id);
     const s = this.#byId.get(key);
     if (!s) return undefined;
     if (s.expiresAt <= this.#now()) {
@@ -45,8 +47,8 @@ export class Sessions {
     return { csrf: s.csrf };
   }
 
-  destroy(id: string): void {
-    this.#byId.delete(hashId(id));
+  async destroy(id: string): Promise<void> {
+    this.#byId.delete(await hashId(id));
   }
 
   /** destroyAll ends every session (after a password change). */
@@ -64,15 +66,9 @@ export class Sessions {
   }
 }
 
-function hashId(id: string): string {
-  return createHash("sha256").update(id).digest("base64url");
-}
-
-/** sameSecret compares two strings in constant time. */
-export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+/** The map key of a session: a digest, so a timing leak of the lookup tells nothing of the id. */
+async function hashId(id: string): Promise<string> {
+  return base64url(await sha256(id));
 }
 
 /** RateLimiter allows `max` attempts per `windowMs` per key (a fixed window; enough for logins). */

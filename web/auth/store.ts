@@ -5,9 +5,9 @@
  * `load()` falls back to, saying why, when the file is unreadable.
  * @module
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../../src/config/store.ts";
+import { host } from "../../src/host/index.ts";
+import { base64url, fromHex, hex, randomBytes, sameBytes, sha256 } from "./secret.ts";
 import { hashPassword, PASSWORD_HASH, verifyPassword } from "./password.ts";
 
 export type Role = "read" | "admin";
@@ -55,7 +55,7 @@ function parseAuthFile(text: string): AuthFile {
 
 async function readText(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, "utf8");
+    return await host.readText(path);
   } catch (err) {
     if ((err as { code?: string }).code === "ENOENT") return undefined;
     throw err;
@@ -64,22 +64,21 @@ async function readText(path: string): Promise<string | undefined> {
 
 const TOKEN = /^mwt_([A-Za-z0-9_-]{8})_([A-Za-z0-9_-]{43})$/;
 
-function sha256(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
-}
 
 /** AuthStore keeps the password hash and tokens; `path` undefined keeps them in memory. */
 export class AuthStore {
   readonly #path?: string;
   #data: AuthFile = { tokens: [] };
-  #envToken?: Buffer;
+  /** The digest of MULTIWAN_ADMIN_TOKEN, computed with the first check. */
+  #envToken?: Promise<Uint8Array>;
   #lastUsed = new Map<string, number>();
   /** The tail of the save queue: each change is written after the previous one. */
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: { path?: string; adminToken?: string } = {}) {
     this.#path = opts.path;
-    if (opts.adminToken) this.#envToken = sha256(opts.adminToken);
+    const envToken = opts.adminToken;
+    if (envToken) this.#envToken = sha256(envToken);
   }
 
   /**
@@ -165,14 +164,14 @@ export class AuthStore {
 
   /** createToken returns the secret once; only its hash is kept. */
   async createToken(name: string, role: Role, now = Date.now()): Promise<TokenInfo & { token: string }> {
-    const id = randomBytes(6).toString("base64url");
-    const token = `mwt_${id}_${randomBytes(32).toString("base64url")}`;
+    const id = base64url(randomBytes(6));
+    const token = `mwt_${id}_${base64url(randomBytes(32))}`;
     const record: TokenRecord = {
       id,
       name,
       role,
       createdAt: new Date(now).toISOString(),
-      hash: sha256(token).toString("hex"),
+      hash: hex(await sha256(token)),
     };
     await this.#change((d) => d.tokens.push(record));
     return { ...this.#info(record), token };
@@ -203,14 +202,14 @@ export class AuthStore {
   }
 
   /** verifyToken returns who a bearer token is, or undefined. */
-  verifyToken(token: string, now = Date.now()): { id: string; role: Role; kind: "token" | "env" } | undefined {
-    const digest = sha256(token);
-    if (this.#envToken && timingSafeEqual(digest, this.#envToken)) return { id: "env", role: "admin", kind: "env" };
+  async verifyToken(token: string, now = Date.now()): Promise<{ id: string; role: Role; kind: "token" | "env" } | undefined> {
+    const digest = await sha256(token);
+    if (this.#envToken && sameBytes(digest, await this.#envToken)) return { id: "env", role: "admin", kind: "env" };
     const m = TOKEN.exec(token);
     if (!m) return undefined;
     const record = this.#data.tokens.find((t) => t.id === m[1]);
-    const stored = record ? Buffer.from(record.hash, "hex") : undefined;
-    if (!record || stored?.length !== digest.length || !timingSafeEqual(stored, digest)) return undefined;
+    const stored = record ? fromHex(record.hash) : undefined;
+    if (!record || !stored || !sameBytes(stored, digest)) return undefined;
     this.#lastUsed.set(record.id, now);
     return { id: record.id, role: record.role, kind: "token" };
   }

@@ -45,8 +45,8 @@ export function authRoutes(d: Deps): Route[] {
       tag: "auth",
       summary: "End the session",
       responses: { 204: { description: "Logged out" } },
-      handler: (c) => {
-        g.logout(c);
+      handler: async (c) => {
+        await g.logout(c);
         return c.body(null, 204);
       },
     },
