@@ -89,7 +89,12 @@ export async function buildRelease(opts: { out?: string; quiet?: boolean } = {})
     metafile: true,
     logLevel: "warning",
     define: { "globalThis.__multiwanAssets": JSON.stringify(assets) },
-    banner: { js: "// multiwan release bundle: node multiwan.mjs, or deno run <permissions> multiwan.mjs (see README)" },
+    // esbuild turns `await import("node:x")` (modules loaded when first needed) into a require():
+    // give the ES module one.
+    banner: {
+      js: "// multiwan release bundle: node multiwan.mjs, or deno run <permissions> multiwan.mjs (see README)\n" +
+        'import { createRequire as __multiwanRequire } from "node:module"; const require = __multiwanRequire(import.meta.url);',
+    },
   });
   const inputs = Object.keys(result.metafile.inputs);
   const bad = inputs.filter((p) => FORBIDDEN.some((re) => re.test(p)));

@@ -5,7 +5,6 @@
  * The files come from `asset-source.ts`: on disk in the source tree, embedded in the release bundle.
  * @module
  */
-import { gzipSync } from "node:zlib";
 import type { Context, Hono } from "hono";
 import { diskAssets, subAssets, webAssets } from "./asset-source.ts";
 import { HttpError } from "./problem.ts";
@@ -58,10 +57,16 @@ export interface StaticOptions {
   readonly dir?: string;
 }
 
+/** gzip compresses with the web's CompressionStream (no `node:zlib`, which costs Deno ~1 MB resident). */
+async function gzip(body: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([body as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 /** hold keeps a file in memory with its content type, gzipped once when that pays. */
-export function hold(name: string, body: Uint8Array): Held {
+export async function hold(name: string, body: Uint8Array): Promise<Held> {
   const ext = name.slice(name.lastIndexOf(".") + 1).toLowerCase();
-  const gz = COMPRESSIBLE.has(ext) && body.byteLength > 512 ? gzipSync(body, { level: 9 }) : undefined;
+  const gz = COMPRESSIBLE.has(ext) && body.byteLength > 512 ? await gzip(body) : undefined;
   return { body, type: TYPES[ext] ?? "application/octet-stream", gz: gz && gz.byteLength < body.byteLength ? gz : undefined };
 }
 
@@ -102,7 +107,7 @@ export function mountPanel(app: Hono<ApiEnv>, opts: StaticOptions = {}): void {
     if (index?.mtimeMs !== mtimeMs) {
       const body = await files.read("index.html");
       if (!body) return undefined;
-      index = { held: hold("index.html", body), mtimeMs };
+      index = { held: await hold("index.html", body), mtimeMs };
     }
     return index.held;
   };
@@ -120,7 +125,7 @@ export function mountPanel(app: Hono<ApiEnv>, opts: StaticOptions = {}): void {
       if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$/.test(name) || name.includes("..")) throw notFound();
       const body = await files.read(`assets/${name}`);
       if (!body) throw notFound();
-      f = hold(name, body);
+      f = await hold(name, body);
       assets.set(name, f);
     }
     return send(c, f, { "cache-control": IMMUTABLE, "x-content-type-options": "nosniff" });

@@ -3,7 +3,6 @@
  * webhook (timeout, retries with exponential backoff).
  * @module
  */
-import { execFile } from "node:child_process";
 import process from "node:process";
 import type { ScriptHook, Webhook } from "./schema.ts";
 
@@ -27,7 +26,7 @@ export interface HookPayload {
 export type Outcome = "ok" | "failed" | "timeout";
 
 /** runScript runs the command with the payload in MULTIWAN_* variables; never rejects. */
-export function runScript(hook: ScriptHook, p: HookPayload): Promise<{ outcome: Outcome; detail: string }> {
+export async function runScript(hook: ScriptHook, p: HookPayload): Promise<{ outcome: Outcome; detail: string }> {
   const env: Record<string, string> = {
     PATH: safeEnv("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     MULTIWAN_EVENT: p.event,
@@ -43,6 +42,8 @@ export function runScript(hook: ScriptHook, p: HookPayload): Promise<{ outcome: 
     MULTIWAN_USED_BYTES: p.usedBytes === undefined ? "" : String(p.usedBytes),
     MULTIWAN_LIMIT_BYTES: p.limitBytes === undefined ? "" : String(p.limitBytes),
   };
+  // Node's child_process is loaded with the first hook program run (it costs Deno ~2 MB resident).
+  const { execFile } = await import("node:child_process");
   return new Promise((resolve) => {
     try {
       execFile(

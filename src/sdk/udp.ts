@@ -5,7 +5,6 @@
  * that ask a service (DNS, NTP, STUN) rather than ping.
  * @module
  */
-import { createSocket } from "node:dgram";
 import { messageOf } from "../errors.ts";
 import type { ProbeBinding } from "../platform.ts";
 
@@ -32,11 +31,14 @@ const randomPort = () => PROBE_PORTS[0] + Math.floor(Math.random() * (PROBE_PORT
 /** udpExchange sends one datagram and waits for the answer; never rejects. A taken source port is retried. */
 export async function udpExchange(x: UdpExchange): Promise<UdpResult> {
   let r: UdpResult | "port taken" = "port taken";
-  for (let i = 0; i < 5 && r === "port taken"; i++) r = await attempt(x, randomPort());
+  const { createSocket } = await import("node:dgram"); // loaded with the first exchange
+  for (let i = 0; i < 5 && r === "port taken"; i++) r = await attempt(createSocket, x, randomPort());
   return r === "port taken" ? { ok: false, error: "no free probe port" } : r;
 }
 
-function attempt(x: UdpExchange, port: number): Promise<UdpResult | "port taken"> {
+function attempt(
+  createSocket: typeof import("node:dgram").createSocket, x: UdpExchange, port: number,
+): Promise<UdpResult | "port taken"> {
   return new Promise((resolve) => {
     if (!x.binding.address) return resolve({ ok: false, error: "the uplink has no address" });
     const address = x.binding.address.split("/")[0];

@@ -11,7 +11,7 @@ import { type Held, hold, PAGE_HEADERS, send } from "../static.ts";
 
 /** metaRoutes needs the full table (for the OpenAPI document), given as a getter. */
 export function metaRoutes(d: Deps, all: () => readonly Route[]): Route[] {
-  let doc: Held | undefined;
+  let doc: Promise<Held> | undefined;
   let docAt = -1;
   return [
     {
@@ -21,14 +21,14 @@ export function metaRoutes(d: Deps, all: () => readonly Route[]): Route[] {
       tag: "meta",
       summary: "This API described in OpenAPI 3.1, generated from the registered plugins",
       responses: { 200: { description: "The OpenAPI document", schema: { type: "object" } } },
-      handler: (c) => {
+      handler: async (c) => {
         // Built once (plugins register before start-up) and gzipped once: it is the largest reply.
         // Rebuilt only when plugins were loaded since (a config write may load more).
         if (!doc || docAt !== d.kernel.registry.revision) {
           docAt = d.kernel.registry.revision;
           doc = hold("openapi.json", new TextEncoder().encode(JSON.stringify(buildOpenApi(all(), d))));
         }
-        return send(c, doc, {});
+        return send(c, await doc, {});
       },
     },
     {
