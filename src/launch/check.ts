@@ -5,7 +5,6 @@
  * time. On Node every permission is granted, so nothing is refused.
  * @module
  */
-import process from "node:process";
 import type { FieldIssue } from "../errors.ts";
 import { configNeeds, type Need } from "./permissions.ts";
 
@@ -48,7 +47,8 @@ export function missingPermissions(doc: unknown, o: { query?: Query; cwd?: strin
   if (!query) return [];
   const issues: FieldIssue[] = [];
   const seen = new Set<string>();
-  for (const need of configNeeds(doc, o.cwd ?? process.cwd())) {
+  const deno = (globalThis as { Deno?: { cwd(): string } }).Deno;
+  for (const need of configNeeds(doc, o.cwd ?? deno?.cwd() ?? process.cwd())) {
     if (need.from.startsWith("api.listen")) continue;
     const flag = `--allow-${need.kind}=${need.value}`;
     let state = "denied";

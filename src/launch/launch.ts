@@ -5,11 +5,9 @@
  * `--print-permissions`) prints the derivation for audit instead. Never `-A`.
  * @module
  */
-import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { host } from "../host/index.ts";
 import { configPathOf, flagsOf, type Need, needsFor, parseLaunchFlags } from "./permissions.ts";
 import { DENO_RUN_FLAGS } from "./v8.ts";
 
@@ -22,7 +20,7 @@ export async function readConfigs(path: string, warn: (text: string) => void): P
   for (const p of [path, `${path}.last-good`]) {
     let text: string;
     try {
-      text = await readFile(p, "utf8");
+      text = await host.readText(p);
     } catch (err) {
       if ((err as { code?: string }).code !== "ENOENT") warn(`cannot read ${p}: ${(err as Error).message}`);
       continue;
@@ -50,6 +48,7 @@ export function auditText(needs: readonly Need[]): string {
 
 type DenoApi = {
   execPath(): string;
+  cwd(): string;
   Command: new (cmd: string, o: { args: string[]; stdin: "inherit"; stdout: "inherit"; stderr: "inherit" }) => {
     spawn(): { kill(signal: string): void; status: Promise<{ code: number; signal: string | null }> };
   };
@@ -69,9 +68,10 @@ const EXIT_OF_SIGNAL: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM:
 /**
  * runInherited runs a command with stdio inherited, forwards SIGINT/SIGTERM/SIGHUP to it and
  * resolves with its exit code. Deno.Command on Deno (its node:child_process reports a child
- * that exits 0 on SIGTERM as killed), node:child_process on Node.
+ * that exits 0 on SIGTERM as killed, and Node's modules would cost the launcher, which stays
+ * resident beside the daemon, ~10 MB), node:child_process on Node.
  */
-export function runInherited(cmd: string, args: readonly string[]): Promise<number> {
+export async function runInherited(cmd: string, args: readonly string[]): Promise<number> {
   const deno = denoApi();
   if (deno) {
     const child = new deno.Command(cmd, { args: [...args], stdin: "inherit", stdout: "inherit", stderr: "inherit" }).spawn();
@@ -82,6 +82,7 @@ export function runInherited(cmd: string, args: readonly string[]): Promise<numb
       return st.signal ? EXIT_OF_SIGNAL[st.signal] ?? 1 : st.code;
     });
   }
+  const { spawn } = await import("node:child_process");
   const child = spawn(cmd, [...args], { stdio: "inherit" });
   const handlers = SIGNALS.map((s) => [s, () => child.kill(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
@@ -99,14 +100,14 @@ export function runInherited(cmd: string, args: readonly string[]): Promise<numb
 
 /** launch runs the daemon (or prints its permissions); resolves with the exit code. */
 export async function launch(argv: readonly string[], o: { cwd?: string } = {}): Promise<number> {
-  const cwd = o.cwd ?? process.cwd();
+  const cwd = o.cwd ?? denoApi()?.cwd() ?? process.cwd();
   const print = argv[0] === "permissions" || argv.includes("--print-permissions");
   const args = argv.filter((a, i) => a !== "--print-permissions" && !(i === 0 && a === "permissions"));
   const flags = parseLaunchFlags(args);
   const docs = await readConfigs(configPathOf(flags, cwd), (t) => console.error(`multiwan: ${t}`));
   const needs = needsFor(args, docs, { cwd, root: ROOT });
   if (print) {
-    process.stdout.write(auditText(needs));
+    console.log(auditText(needs).replace(/\n$/, ""));
     return 0;
   }
   if (args.includes("--help") || args.includes("-h")) {

@@ -3,13 +3,16 @@
  * the daemon with derived Deno permissions, or prints them with `permissions`.
  * @module
  */
-import process from "node:process";
 import { launch } from "./launch.ts";
 
-launch(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+/** Deno's own: the launcher stays resident beside the daemon, and Node's `process` costs it ~4 MB there. */
+const deno = (globalThis as { Deno?: { args: string[]; exit(code: number): never } }).Deno;
+const exit = (code: number): never => (deno ? deno.exit(code) : process.exit(code));
+
+launch(deno ? deno.args : process.argv.slice(2)).then(
+  (code) => exit(code),
   (err) => {
     console.error(`multiwan: ${(err as Error).message}`);
-    process.exit(1);
+    exit(1);
   },
 );
