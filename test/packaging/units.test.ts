@@ -118,7 +118,7 @@ describe("OpenWrt procd script", () => {
     assert.equal(lines[0], "open");
     assert.equal(lines.at(-2), "close");
     assert.equal(lines.at(-1), "trigger multiwan");
-    assert.ok(lines.includes(`set command /usr/bin/node ${V8_FLAGS.join(" ")} --import /opt/multiwan/node_modules/tsx/dist/loader.mjs /opt/multiwan/src/main.ts --dataplane linux --state-dir /tmp/mwan-state`), r.out);
+    assert.ok(lines.includes(`set command /usr/bin/node ${V8_FLAGS.join(" ")} /opt/multiwan/multiwan.mjs --dataplane linux --state-dir /tmp/mwan-state`), r.out);
     assert.ok(lines.includes("append command --listen 198.18.200.1:8080"), r.out);
     assert.ok(lines.includes("set respawn 3600 5 5"), r.out);
     assert.ok(lines.includes("set term_timeout 30"), r.out);
