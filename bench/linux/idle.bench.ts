@@ -26,7 +26,7 @@ const runtimes = (process.argv[3] ?? "node,deno").split(",") as ("node" | "deno"
 const HZ = 100;
 const host = createRunner();
 
-async function procStat(pid: number): Promise<{ own: number; cpu: number; rssKb: number; comm: string }> {
+async function procStat(pid: number): Promise<{ own: number; cpu: number; rssKb: number; anonKb: number; comm: string }> {
   const stat = await readFile(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const status = await readFile(`/proc/${pid}/status`, "utf8");
@@ -34,6 +34,7 @@ async function procStat(pid: number): Promise<{ own: number; cpu: number; rssKb:
     own: Number(f[11]) + Number(f[12]), // utime + stime (ticks)
     cpu: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]), // + waited-for children (ticks)
     rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0),
+    anonKb: Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0),
     comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
   };
 }
@@ -70,7 +71,7 @@ try {
       const s = await d.status();
       const probes1 = s0(s);
       const errors = s.dataplane.error ? ` dataplane error: ${s.dataplane.error}` : "";
-      console.log(`${runtime}: daemon RSS ${(z.rssKb / 1024).toFixed(1)} MB, CPU ${((100 * (z.own - a.own)) / HZ / el).toFixed(2)} % own, ` +
+      console.log(`${runtime}: daemon RSS ${(z.rssKb / 1024).toFixed(1)} MB (anonymous ${(z.anonKb / 1024).toFixed(1)}), CPU ${((100 * (z.own - a.own)) / HZ / el).toFixed(2)} % own, ` +
         `${((100 * (z.cpu - a.cpu)) / HZ / el).toFixed(2)} % with its short-lived commands, over ${el.toFixed(0)} s (load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}); ` +
         `${kz.length} children (${[...new Set(kz.map((k) => k?.comm))].join(",")}) RSS ${(kidRss / 1024).toFixed(1)} MB, CPU ${((100 * kidCpu) / HZ / el).toFixed(2)} %; ` +
         `probes sent in the window ${probes1 - probes0} (${((probes1 - probes0) / el / 4).toFixed(3)}/s per uplink); ` +
