@@ -136,6 +136,7 @@ export function fakeSpawn(): { spawn: Runner["spawn"]; children: FakeChild[] } {
         end({ code: null, signal });
       },
       closed,
+      abortOutput() {},
       ref() {},
       unref() {},
     };

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { type Child, type ChildExit, host } from "../src/host/index.ts";
-import { lineSplitter } from "../src/platform/linux/run.ts";
+import { CommandError, createRunner, lineSplitter } from "../src/platform/linux/run.ts";
 
 const ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" };
 const onDeno = "Deno" in globalThis;
@@ -70,10 +70,22 @@ describe(`host (${onDeno ? "Deno" : "Node"})`, () => {
     child.write("ignored\n");
   });
 
+  it("stops waiting for output a grandchild holds open when asked (a timeout)", async () => {
+    const child = host.spawn(["sh", "-c", "sleep 30 & echo started"], { env: ENV, onStdout: () => {} });
+    const race = await Promise.race([child.closed.then(() => "closed"), new Promise((r) => setTimeout(() => r("waiting"), 300))]);
+    assert.equal(race, "waiting", "the sleep holds stdout open after sh exited");
+    assert.equal(child.running, false, "sh itself has exited");
+    child.abortOutput();
+    const exit = await child.closed;
+    assert.equal(exit.code, 0);
+  });
+
   it("reports a missing binary as ENOENT instead of throwing", async () => {
     const r = await collect(["multiwan-no-such-binary"]);
     assert.equal(r.exit.error?.code, "ENOENT");
     assert.equal(r.child.running, false);
+    const bad = await collect(["echo", "a\u0000b"]);
+    assert.ok(bad.exit.error || bad.exit.code !== 0 || bad.out !== "a\u0000b\n", "a NUL byte in an argument ends, never throws");
   });
 
   it("files: durable exclusive create with a mode, read, list, rename, remove", async () => {
@@ -102,11 +114,26 @@ describe(`host (${onDeno ? "Deno" : "Node"})`, () => {
     await host.rename(f, join(d, "b.json"));
     await host.syncDir(d);
     await assert.rejects(host.readText(f), (e: { code?: string }) => e.code === "ENOENT");
-    await host.remove(join(d, "sub"));
+    await assert.rejects(host.remove(join(d, "sub")), "a folder with content stays");
     await host.remove(join(d, "never-there"));
-    assert.deepEqual((await host.readDir(d)).map((e) => e.name).sort(), ["b.json", "link"]);
+    await host.remove(join(d, "link"));
+    assert.deepEqual((await host.readDir(d)).map((e) => e.name).sort(), ["b.json", "sub"]);
     await writeFile(join(d, "plain"), "x");
     await assert.rejects(host.readDir(join(d, "plain")));
+  });
+});
+
+describe("Runner.run timeouts", () => {
+  it("a command past its time is stopped and reported; one that exits leaving a background job is not waited for", async () => {
+    const runner = createRunner();
+    const t0 = Date.now();
+    await assert.rejects(runner.run(["sleep", "5"], { timeoutMs: 200 }), (e: CommandError) => /timed out or killed \(SIGTERM\)/.test(e.message));
+    const r = await runner.run(["sh", "-c", "sleep 30 & echo done"], { timeoutMs: 300 });
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, "done\n");
+    assert.ok(Date.now() - t0 < 3000, "neither call waited for its sleep");
+    const trap = await runner.run(["sh", "-c", "trap 'exit 0' TERM; sleep 5 & wait"], { timeoutMs: 200 });
+    assert.equal(trap.code, 0, "a command that exits by itself after the signal is judged by its code");
   });
 });
 

@@ -45,6 +45,8 @@ describe("secret helpers", () => {
     const old = `scrypt$16384$8$1$${salt.toString("base64url")}$${key.toString("base64url")}`;
     assert.equal(await verifyPassword("correct horse", old), true);
     assert.equal(await verifyPassword("correct horsE", old), false);
+    const badLength = `scrypt$16384$8$1$${salt.toString("base64url")}$${"A".repeat(33)}`;
+    assert.equal(await verifyPassword("correct horse", badLength), false, "a hash part base64 cannot have does not match (no throw)");
     const fresh = await hashPassword("battery staple");
     assert.match(fresh, /^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
     assert.equal(await verifyPassword("battery staple", fresh), true);

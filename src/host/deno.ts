@@ -3,6 +3,7 @@
  * @module
  */
 import type { Child, ChildExit, DirEntry, Host } from "./types.ts";
+import { unstarted } from "./unstarted.ts";
 
 /** The part of Deno's API used here (the daemon is type-checked with Node's types too). */
 interface DenoChild {
@@ -48,8 +49,8 @@ const D = (globalThis as unknown as { Deno: DenoApi }).Deno;
  */
 const READ_BYTES = 2048;
 
-/** Reads a pipe to its end, handing on UTF-8 text; a failing handler is reported, not fatal. */
-async function pump(stream: ReadableStream<Uint8Array>, onText: ((text: string) => void) | undefined): Promise<void> {
+/** Reads a pipe to its end (or until `stop` is aborted), handing on UTF-8 text; a failing handler is reported, not fatal. */
+async function pump(stream: ReadableStream<Uint8Array>, onText: ((text: string) => void) | undefined, stop: AbortSignal): Promise<void> {
   const give = (text: string) => {
     if (!text || !onText) return;
     try {
@@ -60,6 +61,8 @@ async function pump(stream: ReadableStream<Uint8Array>, onText: ((text: string) 
   };
   const decoder = new TextDecoder();
   const reader = stream.getReader({ mode: "byob" });
+  const cancel = () => void reader.cancel().catch(() => {});
+  stop.addEventListener("abort", cancel, { once: true });
   let buf = new ArrayBuffer(READ_BYTES);
   try {
     for (;;) {
@@ -73,16 +76,10 @@ async function pump(stream: ReadableStream<Uint8Array>, onText: ((text: string) 
   } catch {
     // a broken pipe: the exit status tells what happened
   } finally {
+    stop.removeEventListener("abort", cancel);
     give(decoder.decode());
     reader.releaseLock();
   }
-}
-
-/** A child that could not start: already closed with the reason. */
-function unstarted(err: unknown): Child {
-  const e = err as { code?: string; message?: string };
-  const closed = Promise.resolve<ChildExit>({ code: null, signal: null, error: { code: e.code, message: e.message ?? String(err) } });
-  return { pid: undefined, running: false, write() {}, end() {}, kill() {}, closed, ref() {}, unref() {} };
 }
 
 async function fileOp<T>(op: () => Promise<T>, missingOk: T): Promise<T> {
@@ -109,7 +106,7 @@ export const denoHost: Host = {
     return out;
   },
   mkdir: (path, mode) => D.mkdir(path, { recursive: true, mode }),
-  remove: (path) => fileOp(() => D.remove(path, { recursive: true }), undefined),
+  remove: (path) => fileOp(() => D.remove(path, { recursive: false }), undefined),
   rename: (from, to) => D.rename(from, to),
   async writeNewDurable(path, text, mode) {
     const f = await D.open(path, { write: true, createNew: true, mode });
@@ -144,15 +141,27 @@ export const denoHost: Host = {
       return unstarted(err);
     }
     let exited = false;
-    const status = proc.status.then((s) => {
-      exited = true;
-      return s;
-    });
-    const closed: Promise<ChildExit> = Promise.all([status, pump(proc.stdout, o.onStdout), pump(proc.stderr, o.onStderr)])
-      .then(([s]) => (s.signal ? { code: null, signal: s.signal } : { code: s.code, signal: null }));
     const writer = o.stdin ? proc.stdin.getWriter() : undefined;
     const encoder = new TextEncoder();
     let open = writer !== undefined;
+    const status = proc.status.then((s) => {
+      exited = true;
+      if (open) {
+        // Deno keeps a child's stdin open after it exited (Node closes it): release the pipe.
+        open = false;
+        writer!.abort().catch(() => {});
+      }
+      return s;
+    });
+    const reading = new AbortController();
+    const closed: Promise<ChildExit> = Promise.all([
+      status,
+      pump(proc.stdout, o.onStdout, reading.signal),
+      pump(proc.stderr, o.onStderr, reading.signal),
+    ]).then(
+      ([s]): ChildExit => (s.signal ? { code: null, signal: s.signal } : { code: s.code, signal: null }),
+      (err: Error): ChildExit => ({ code: null, signal: null, error: { message: err.message } }),
+    );
     return {
       pid: proc.pid,
       get running() {
@@ -176,6 +185,7 @@ export const denoHost: Host = {
         }
       },
       closed,
+      abortOutput: () => reading.abort(),
       ref: () => proc.ref(),
       unref: () => proc.unref(),
     };

@@ -6,6 +6,7 @@ import { spawn as nodeSpawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import type { Child, ChildExit, Host } from "./types.ts";
+import { unstarted } from "./unstarted.ts";
 
 export const nodeHost: Host = {
   runtime: "node",
@@ -26,7 +27,7 @@ export const nodeHost: Host = {
   async mkdir(path, mode) {
     await mkdir(path, { recursive: true, mode });
   },
-  remove: (path) => rm(path, { recursive: true, force: true }),
+  remove: (path) => rm(path, { force: true }),
   rename,
   async writeNewDurable(path, text, mode) {
     const fh = await open(path, "wx", mode);
@@ -46,10 +47,23 @@ export const nodeHost: Host = {
     }
   },
   spawn(argv, o): Child {
-    const child = nodeSpawn(argv[0], argv.slice(1), { env: { ...o.env }, stdio: [o.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
+    let child: ReturnType<typeof nodeSpawn>;
+    try {
+      // Throws for some inputs (a NUL byte in an argument) instead of emitting "error".
+      child = nodeSpawn(argv[0], argv.slice(1), { env: { ...o.env }, stdio: [o.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
+    } catch (err) {
+      return unstarted(err);
+    }
+    if (!child.stdout || !child.stderr) {
+      // EMFILE and the like: Node returns before it made the pipes, and reports the error later.
+      child.on("error", () => {});
+      return unstarted(new Error(`cannot start ${argv[0]}: no pipes (out of file descriptors?)`));
+    }
     let exited = false;
     const closed = new Promise<ChildExit>((resolve) => {
       child.on("error", (err: NodeJS.ErrnoException) => {
+        // A failed kill or write also emits "error"; only a child that never started ends here.
+        if (child.pid !== undefined) return;
         exited = true;
         resolve({ code: null, signal: null, error: { code: err.code, message: err.message } });
       });
@@ -58,8 +72,8 @@ export const nodeHost: Host = {
         resolve({ code, signal });
       });
     });
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => o.onStdout?.(d));
-    child.stderr!.setEncoding("utf8").on("data", (d: string) => o.onStderr?.(d));
+    child.stdout.setEncoding("utf8").on("data", (d: string) => o.onStdout?.(d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => o.onStderr?.(d));
     child.stdin?.on("error", () => {}); // EPIPE when it died first: reported by close
     const pipes = () => [child.stdin, child.stdout, child.stderr] as unknown as ({ ref?(): void; unref?(): void } | null)[];
     return {
@@ -79,6 +93,10 @@ export const nodeHost: Host = {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       },
       closed,
+      abortOutput() {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      },
       ref() {
         child.ref();
         for (const p of pipes()) p?.ref?.();

@@ -42,6 +42,11 @@ export interface Child {
   kill(signal?: "SIGTERM" | "SIGKILL"): void;
   /** Settles when the child exited and its output was read to the end; never rejects. */
   readonly closed: Promise<ChildExit>;
+  /**
+   * Stops reading its output, so `closed` settles once the process exited even if a process
+   * it started holds the pipes open (a timeout must end the wait).
+   */
+  abortOutput(): void;
   /** Whether waiting for this child keeps the process alive (default: it does). */
   ref(): void;
   unref(): void;
@@ -70,7 +75,7 @@ export interface HostFs {
   readDir(path: string): Promise<DirEntry[]>;
   /** Creates the folder and its parents (`mode` for the ones it creates); an existing one is fine. */
   mkdir(path: string, mode?: number): Promise<void>;
-  /** Removes a file or a folder with its content; a missing one is not an error. */
+  /** Removes a file (never a folder with content); a missing one is not an error. */
   remove(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** Creates `path` (failing if it exists) with `mode`, writes `text` and flushes it to disk. */

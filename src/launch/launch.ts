@@ -71,11 +71,14 @@ const EXIT_OF_SIGNAL: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM:
  * that exits 0 on SIGTERM as killed, and Node's modules would cost the launcher, which stays
  * resident beside the daemon, ~10 MB), node:child_process on Node.
  */
-export async function runInherited(cmd: string, args: readonly string[]): Promise<number> {
+export async function runInherited(cmd: string, args: readonly string[], o: { onSignal?: (signal: string) => void } = {}): Promise<number> {
   const deno = denoApi();
   if (deno) {
     const child = new deno.Command(cmd, { args: [...args], stdin: "inherit", stdout: "inherit", stderr: "inherit" }).spawn();
-    const handlers = SIGNALS.map((s) => [s, () => child.kill(s)] as const);
+    const handlers = SIGNALS.map((s) => [s, () => {
+      o.onSignal?.(s);
+      child.kill(s);
+    }] as const);
     for (const [s, h] of handlers) deno.addSignalListener(s, h);
     return child.status.then((st) => {
       for (const [s, h] of handlers) deno.removeSignalListener(s, h);
@@ -84,7 +87,10 @@ export async function runInherited(cmd: string, args: readonly string[]): Promis
   }
   const { spawn } = await import("node:child_process");
   const child = spawn(cmd, [...args], { stdio: "inherit" });
-  const handlers = SIGNALS.map((s) => [s, () => child.kill(s)] as const);
+  const handlers = SIGNALS.map((s) => [s, () => {
+    o.onSignal?.(s);
+    child.kill(s);
+  }] as const);
   for (const [s, h] of handlers) process.on(s, h);
   return new Promise<number>((done) => {
     child.on("error", (err) => {
@@ -118,8 +124,9 @@ export async function launch(argv: readonly string[], o: { cwd?: string } = {}):
   // Parse and analyse the sources in a process of their own, so the daemon starts from a warm
   // cache: one that does this itself keeps the parser's memory (Deno, 4 uplinks × 3 targets:
   // 66 MB idle after a first start, 58 MB after the next). ~30 ms when nothing changed.
-  if (await runInherited(denoBinary(), ["cache", "--quiet", main]) !== 0) {
-    console.error("multiwan: `deno cache` failed; the daemon parses its sources itself");
-  }
+  let stopped: string | undefined;
+  const cached = await runInherited(denoBinary(), ["cache", "--quiet", main], { onSignal: (signal) => (stopped = signal) });
+  if (stopped) return EXIT_OF_SIGNAL[stopped] ?? 1; // told to stop before the daemon started
+  if (cached !== 0) console.error("multiwan: `deno cache` failed; the daemon parses its sources itself");
   return await runInherited(denoBinary(), ["run", ...DENO_RUN_FLAGS, ...flagsOf(needs), main, ...args]);
 }

@@ -35,10 +35,16 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   if (!PASSWORD_HASH.test(encoded)) return false;
   const [, n, r, p, salt, hash] = encoded.split("$");
-  const expected = fromBase64url(hash);
+  let expected: Uint8Array, saltBytes: Uint8Array;
+  try {
+    expected = fromBase64url(hash);
+    saltBytes = fromBase64url(salt);
+  } catch {
+    return false; // a length base64 cannot have
+  }
   const cost = Number(n);
   if (cost > 1 << 20 || (cost & (cost - 1)) !== 0) return false;
-  const key = await derive(password, fromBase64url(salt), cost, Number(r), Number(p), expected.length);
+  const key = await derive(password, saltBytes, cost, Number(r), Number(p), expected.length);
   return sameBytes(key, expected);
 }
 

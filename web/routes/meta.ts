@@ -26,7 +26,9 @@ export function metaRoutes(d: Deps, all: () => readonly Route[]): Route[] {
         // Rebuilt only when plugins were loaded since (a config write may load more).
         if (!doc || docAt !== d.kernel.registry.revision) {
           docAt = d.kernel.registry.revision;
-          doc = hold("openapi.json", new TextEncoder().encode(JSON.stringify(buildOpenApi(all(), d))));
+          const built = hold("openapi.json", new TextEncoder().encode(JSON.stringify(buildOpenApi(all(), d))));
+          built.catch(() => doc === built && (doc = undefined)); // a failed build is not kept
+          doc = built;
         }
         return send(c, await doc, {});
       },

@@ -163,13 +163,16 @@ interface Failure {
   readonly message?: string;
 }
 
-/** The failure a child's exit means; `killed`: we stopped it (its time was up). */
+/**
+ * The failure a child's exit means; `killed`: we signalled it (its time was up). As with
+ * execFile, an exit code wins: a command that exits by itself, even after our signal, is
+ * judged by its code.
+ */
 function failureOf(exit: ChildExit, killed: boolean): Failure | null {
   if (exit.error) return { code: exit.error.code, message: exit.error.message };
-  if (killed) return { killed: true, signal: exit.signal ?? "SIGTERM" };
   if (exit.code === 0) return null;
   if (exit.code !== null) return { code: exit.code };
-  return { signal: exit.signal };
+  return { killed, signal: exit.signal ?? (killed ? "SIGTERM" : null) };
 }
 
 /** Output kept per stream before the command is stopped as runaway. */
@@ -210,9 +213,13 @@ export function createRunner(opts: { netns?: string; defaultTimeoutMs?: number }
         if (stderr.length < MAX_OUTPUT) stderr += t;
       },
     });
+    /** Time is up (or the output too large): signal it if it still runs, and stop waiting for its pipes. */
     const stop = (signal: "SIGTERM" | "SIGKILL") => {
-      killed = true;
-      child.kill(signal);
+      if (child.running) {
+        killed = true;
+        child.kill(signal);
+      }
+      child.abortOutput();
     };
     const finish = (): Promise<RunResult> =>
       child.closed.then((exit) => {
