@@ -56,6 +56,8 @@ else describe("service sandbox: unprivileged user with CAP_NET_ADMIN and CAP_NET
   let dir: string;
   let daemon: ChildProcess | undefined;
   let exited: Promise<string>;
+  let ended: string | undefined;
+  let log = "";
   before(async () => {
     for (const ns of [NS.router, NS.isp]) await run("ip", ["netns", "del", ns]);
     for (const ns of [NS.router, NS.isp]) assert.equal((await run("ip", ["netns", "add", ns])).code, 0);
@@ -83,6 +85,11 @@ else describe("service sandbox: unprivileged user with CAP_NET_ADMIN and CAP_NET
     };
     await writeFile(join(state, "config.json"), JSON.stringify(config));
     await chown(join(state, "config.json"), NOBODY, NOBODY);
+    // The project must be readable by the unprivileged user (a clone in a 0700 folder is not:
+    // the launcher then ends at once with "Permission denied", which reads like a hang below).
+    const entry = join(ROOT, "src", "launch", "main.ts");
+    const canRead = await run("setpriv", ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups", "test", "-r", entry]);
+    if (canRead.code !== 0) throw new Error(`the unprivileged user cannot read ${entry}: put the project in a folder others may read`);
     daemon = spawn("ip", [
       "netns", "exec", NS.router,
       "setpriv", "--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups",
@@ -97,9 +104,9 @@ else describe("service sandbox: unprivileged user with CAP_NET_ADMIN and CAP_NET
       // daemon it started (which would otherwise keep the stderr pipe, and this file, alive).
       detached: true,
     });
-    let log = "";
     daemon.stderr!.on("data", (b) => (log += String(b)));
     exited = new Promise((done) => daemon!.on("exit", (code, signal) => done(code === null ? String(signal) : String(code))));
+    void exited.then((how) => (ended = how));
     void exited.then((how) => !CLEAN.includes(how) && console.error(log));
   });
   after(async () => {
@@ -119,11 +126,12 @@ else describe("service sandbox: unprivileged user with CAP_NET_ADMIN and CAP_NET
     // Up to 60 s: the launcher and its Deno child start slowly on a loaded machine. An uplink
     // not yet judged ("unknown") already carries, so wait for its first verdict too.
     const ready = () => !!status.plan?.carriers?.length && status.wans?.[0]?.state === "up";
-    for (let i = 0; i < 240 && !ready(); i++) {
+    for (let i = 0; i < 240 && !ready() && ended === undefined; i++) {
       const r = await inRouter("curl", "-sf", "-H", `Authorization: Bearer ${TOKEN}`, `http://127.0.0.1:${PORT}/api/v1/status`);
       if (r.code === 0) status = JSON.parse(r.out);
       if (!ready()) await new Promise((ok) => setTimeout(ok, 250));
     }
+    assert.equal(ended, undefined, `the launcher ended (${ended}) before the daemon routed:\n${log}`);
     assert.deepEqual(status.plan?.carriers?.map((c) => c.wan), ["up1"], JSON.stringify(status));
     assert.equal(status.wans?.[0].state, "up");
     // The daemon really is nobody with CAP_NET_ADMIN (bit 12) and CAP_NET_RAW (bit 13) only.
