@@ -12,7 +12,7 @@
  */
 import type { Child } from "../../host/index.ts";
 import type { LogFn } from "./dataplane.ts";
-import type { Runner } from "./run.ts";
+import { lineSplitter, type Runner } from "./run.ts";
 
 /** One device as `ip -s -json link show` prints it (the fields used). */
 export type IpLink = {
@@ -44,7 +44,6 @@ export class IpBatch {
   #runner: Runner;
   #log: LogFn;
   #child?: Child;
-  #buf = "";
   #waiting: Waiter[] = [];
   #failures = 0;
   #notBefore = 0;
@@ -85,34 +84,28 @@ export class IpBatch {
     let stderr = "";
     const child: Child = this.#runner.spawn(["ip", "-s", "-json", "-force", "-batch", "-"], {
       stdin: true,
-      onStdout: (d) => this.#data(child, d),
+      onStdout: lineSplitter((line) => this.#line(child, line)),
       onStderr: (d) => (stderr = (stderr + d).slice(-300)),
     });
     this.starts++;
     this.#child = child;
-    this.#buf = "";
     void child.closed.then((exit) =>
       this.#fail(child, new Error(exit.error?.message ?? (stderr.trim().split("\n").pop() || `ip batch exited with ${exit.code ?? exit.signal}`)))
     );
     return child;
   }
 
-  #data(child: Child, d: string): void {
+  /** One answer: the JSON of every device, for the oldest waiting read. */
+  #line(child: Child, line: string): void {
     if (this.#child !== child) return;
-    this.#buf += d;
-    let i: number;
-    while ((i = this.#buf.indexOf("\n")) >= 0) {
-      const line = this.#buf.slice(0, i);
-      this.#buf = this.#buf.slice(i + 1);
-      const w = this.#waiting.shift();
-      if (!w) continue;
-      clearTimeout(w.timer);
-      try {
-        w.resolve(parseLinks(line));
-        this.#failures = 0;
-      } catch (err) {
-        w.reject(err as Error);
-      }
+    const w = this.#waiting.shift();
+    if (!w) return;
+    clearTimeout(w.timer);
+    try {
+      w.resolve(parseLinks(line));
+      this.#failures = 0;
+    } catch (err) {
+      w.reject(err as Error);
     }
   }
 
