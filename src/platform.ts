@@ -60,7 +60,7 @@ export interface EchoResult {
   readonly target: string;
   readonly ok: boolean;
   readonly rttMs?: number;
-  /** Short reason when not ok: "timeout", "unreachable", … */
+  /** Short reason when not ok: "timeout", "unreachable", ... */
   readonly error?: string;
 }
 
@@ -111,7 +111,7 @@ export interface LinkInfo {
   readonly present: boolean;
   /** Physical carrier. */
   readonly carrier: boolean;
-  /** Kernel operational state: "up", "down", "dormant", "unknown", … */
+  /** Kernel operational state: "up", "down", "dormant", "unknown", ... */
   readonly operstate: string;
   /** First IPv4 address with prefix, e.g. "198.18.1.2/30". */
   readonly address?: string;

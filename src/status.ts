@@ -39,7 +39,7 @@ export interface WanStatus {
   readonly probesSent: number;
   /** Times the steady phase turned suspect since the WAN started (both families). */
   readonly suspicions?: number;
-  /** The last suspicion: ISO time and cause ("probe to … failed: timeout", "5 packets left unanswered for 230 ms"). */
+  /** The last suspicion: ISO time and cause ("probe to ... failed: timeout", "5 packets left unanswered for 230 ms"). */
   readonly lastSuspicion?: { readonly at: string; readonly cause: string };
   readonly present: boolean;
   readonly carrier: boolean;

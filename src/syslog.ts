@@ -100,7 +100,7 @@ export const SD_ID = "multiwan@32473";
 
 /**
  * formatRfc5424 renders a record as one RFC 5424 line (no framing):
- * `<PRI>1 TIMESTAMP HOST APP PROCID MSGID [multiwan@32473 key="value"…] MSG`;
+ * `<PRI>1 TIMESTAMP HOST APP PROCID MSGID [multiwan@32473 key="value"...] MSG`;
  * MSGID is the category below the root (`kernel.health`).
  */
 export function formatRfc5424(record: LogRecord, o: { facility: number; appName: string; host: string; pid: number }): string {
@@ -134,7 +134,7 @@ export function syslogSink(o: SyslogOptions = {}): SyslogSink {
   let pending: Promise<unknown> = Promise.resolve();
   const fail = (why: string) => {
     failed++;
-    // The first reason of an episode is the cause; later ones (closed socket…) follow from it.
+    // The first reason of an episode is the cause; later ones (closed socket...) follow from it.
     if (state === "failed") return;
     state = "failed";
     error = why;

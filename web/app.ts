@@ -44,7 +44,7 @@ export interface ApiOptions {
   readonly log?: Logger;
   /** The built panel (default `web/panel/dist/`). */
   readonly panelDir?: string;
-  /** The simulator, on the sim dataplane only: enables `/api/v1/sim…`. */
+  /** The simulator, on the sim dataplane only: enables `/api/v1/sim...`. */
   readonly sim?: SimControl;
   /** Time for the health history's sampling (default the system clock; tests pass the kernel's). */
   readonly clock?: Clock;

@@ -16,7 +16,7 @@ type Json = Record<string, unknown>;
 const isObject = (x: unknown): x is Json => !!x && typeof x === "object" && !Array.isArray(x);
 const asSchema = (x: unknown): JsonSchema | undefined => (isObject(x) ? x : undefined);
 
-/** resolve follows a local `$ref` (`#/$defs/…`, `#/components/schemas/…`) within `root`. */
+/** resolve follows a local `$ref` (`#/$defs/...`, `#/components/schemas/...`) within `root`. */
 function resolve(schema: JsonSchema, root: JsonSchema): JsonSchema {
   let s = schema;
   for (let hops = 0; typeof s.$ref === "string" && hops < 16; hops++) {

@@ -1,6 +1,6 @@
 /**
  * The port through which the API drives the simulated world. `src/main.ts` passes one on
- * the sim dataplane; on Linux there is none and every `/api/v1/sim…` path answers 404.
+ * the sim dataplane; on Linux there is none and every `/api/v1/sim...` path answers 404.
  * The web layer never imports the simulator itself.
  * @module
  */

@@ -123,7 +123,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
           : await client.json<Status["wans"][0]>("POST", `/api/v1/wans/${name}/actions/${sub}`);
         print(body, () => {
           const w = (sub === "get" ? (body as { status: Status["wans"][0] }).status : body) as Status["wans"][0];
-          return `${arg}: ${w.state}${w.override ? ` (forced ${w.override})` : ""} — ${w.reason}\n`;
+          return `${arg}: ${w.state}${w.override ? ` (forced ${w.override})` : ""} \u2014 ${w.reason}\n`;
         });
         return EXIT.ok;
       }

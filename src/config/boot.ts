@@ -11,7 +11,7 @@ import { type ConfigDocument, validateDocument } from "./validate.ts";
 
 export interface BootChoice {
   readonly source: "store" | "last-good" | "default";
-  /** As stored; a fallback gets revision ≥ 1. */
+  /** As stored; a fallback gets revision >= 1. */
   readonly stored: Stored;
   /** Validated, defaults filled in. */
   readonly value: ConfigDocument;

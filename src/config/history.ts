@@ -44,7 +44,7 @@ export const historySection = v.strictObject({
 
 /** Who made a change, from where, and what it was (given by the caller of applyConfig). */
 export interface ChangeMeta {
-  /** `token:NAME`, `session:admin`, `boot`, `timer`…; `via cli` is appended for the CLI. */
+  /** `token:NAME`, `session:admin`, `boot`, `timer`...; `via cli` is appended for the CLI. */
   readonly author: string;
   readonly remote?: string;
   /** Overrides the summary computed from the diff, e.g. "rollback to 7". */

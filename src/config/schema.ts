@@ -119,7 +119,7 @@ function countBits(n: number): number {
 
 /**
  * How many WANs a mark mask can tell apart: every value of its contiguous bits except 0 and
- * the three reserved ones (bypass, unreachable, blackhole) — 60 for 0x3f00, 4 for three bits.
+ * the three reserved ones (bypass, unreachable, blackhole) -- 60 for 0x3f00, 4 for three bits.
  */
 export function wanCapacity(markMask: number): number {
   const m = markMask >>> 0;
@@ -149,7 +149,7 @@ function entryFor(plugin: AnyPlugin, kernelEntries: v.ObjectEntries) {
 
 /**
  * A `type` no plugin holds is refused; when a plugin of that id failed to load, the message
- * says so and why ("wan.foo failed to load from /x/y: …") instead of listing the known types.
+ * says so and why ("wan.foo failed to load from /x/y: ...") instead of listing the known types.
  */
 function typeIssue(registry: Registry) {
   return (issue: v.VariantIssue) => {

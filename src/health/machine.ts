@@ -425,7 +425,7 @@ export class HealthMachine {
     return { bad: false, good: loss.pct <= c.recoveryLossPct && lat <= c.recoveryLatencyMs, reason: "" };
   }
 
-  /** Steady → suspect, counted with its cause (kept after the next good answer, for diagnosis). */
+  /** Steady -> suspect, counted with its cause (kept after the next good answer, for diagnosis). */
   #suspect(at: number, cause: string): void {
     this.#phase = "suspect";
     this.#suspicions++;

@@ -4,7 +4,7 @@
  * and `node.ts` with Node's modules; `index.ts` loads the one for the runtime it runs on.
  *
  * Why not Node's modules everywhere (Deno provides them too): on Deno they cost memory. Node's
- * `fs` and `child_process` bring its streams and buffers (~2–3 MB), and 16 `ping` children read
+ * `fs` and `child_process` bring its streams and buffers (~2-3 MB), and 16 `ping` children read
  * through them held 6.0 MB more than none, against 2.4 MB read with Deno's own API and a 2 KB
  * buffer each. The rest of Node's API the daemon uses (`process`, `path`, `util`) costs Deno
  * next to nothing once an npm package is loaded. `bench/linux/idle.bench.ts` measures the result.
@@ -65,7 +65,7 @@ export interface FileInfo {
   readonly mtimeMs: number;
 }
 
-/** Files: errors carry the system's `code` (ENOENT, EEXIST, …) on both runtimes. */
+/** Files: errors carry the system's `code` (ENOENT, EEXIST, ...) on both runtimes. */
 export interface HostFs {
   readText(path: string): Promise<string>;
   readBytes(path: string): Promise<Uint8Array>;

@@ -1,6 +1,6 @@
 /**
  * Import from OpenWrt mwan3: `/etc/config/mwan3` (plus, optionally, `network` and
- * `wireless`) → our config document. Interfaces become WANs (device and type from the
+ * `wireless`) -> our config document. Interfaces become WANs (device and type from the
  * network files), tracking options become the tracker and `health`, the members of the
  * policy the catch-all rule uses give priority and load ratio and choose the mode. Whatever
  * cannot be carried over is a warning naming the UCI section and option. The addresses in
@@ -159,7 +159,7 @@ function defaultPolicy(rules: Rule[], policies: Map<string, Policy>, warnings: W
     let why: string;
     if (rule.policy === undefined) why = "no use_policy, so mwan3 ignores this rule";
     else if (rule.family === "ipv6" || rule.dest === "::/0") why = "IPv6 rule; multiwan routes IPv4 only";
-    else why = `rules other than the default route cannot be carried over yet: ${describeRule(rule)} (→ ${rule.policy}) now follows the default policy${chosen ? ` ${chosen.name}` : ""}`;
+    else why = `rules other than the default route cannot be carried over yet: ${describeRule(rule)} (\u2192 ${rule.policy}) now follows the default policy${chosen ? ` ${chosen.name}` : ""}`;
     rule.r.warn(null, `${why}; not carried over`);
   }
   for (const p of policies.values()) {
@@ -226,7 +226,7 @@ function buildWans(
       const m = mine[0];
       if (mine.length > 1) policy!.r.warn("use_member", `${iface.name} is in this policy ${mine.length} times; its lowest metric (${m.name}) is used`);
       const priority = rank ? metrics.indexOf(m.metric) + 1 : m.metric;
-      if (rank) m.r.warn("metric", `the default policy has metrics above multiwan's priorities (1–99), so they are ranked: metric ${m.metric} → priority ${priority}`);
+      if (rank) m.r.warn("metric", `the default policy has metrics above multiwan's priorities (1\u201399), so they are ranked: metric ${m.metric} \u2192 priority ${priority}`);
       entry.priority = priority;
       entry.weight = m.weight;
     }
@@ -237,7 +237,7 @@ function buildWans(
   return wans;
 }
 
-/** modeOf: two WANs sharing a metric in the default policy → load balance; all metrics distinct → failover. */
+/** modeOf: two WANs sharing a metric in the default policy -> load balance; all metrics distinct -> failover. */
 function modeOf(policy: Policy | undefined, members: Map<string, Member>, imported: Set<string>): string {
   const best = new Map<string, number>();
   for (const m of (policy?.members ?? []).map((n) => members.get(n))) {

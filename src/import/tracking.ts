@@ -1,5 +1,5 @@
 /**
- * An mwan3 `interface` section's tracking options → our tracker entry and `health` block.
+ * An mwan3 `interface` section's tracking options -> our tracker entry and `health` block.
  * Options that are set are carried over (seconds become milliseconds); unset ones take
  * multiwan's defaults, not mwan3's.
  * @module
@@ -23,7 +23,7 @@ function seconds(r: SectionReader, name: string, minMs: number, maxMs: number): 
   const s = r.int(name, 1, 86_400);
   if (s === undefined) return undefined;
   const ms = Math.min(maxMs, Math.max(minMs, s * 1000));
-  if (ms !== s * 1000) r.warn(name, `${s} s is outside multiwan's range (${minMs / 1000}–${maxMs / 1000} s); ${ms / 1000} s is used`);
+  if (ms !== s * 1000) r.warn(name, `${s} s is outside multiwan's range (${minMs / 1000}\u2013${maxMs / 1000} s); ${ms / 1000} s is used`);
   return ms;
 }
 
@@ -32,7 +32,7 @@ function clamp(r: SectionReader, name: string, min: number, max: number, what: s
   const n = r.int(name, 0, 1_000_000);
   if (n === undefined) return undefined;
   const c = Math.min(max, Math.max(min, n));
-  if (c !== n) r.warn(name, `${n} is outside multiwan's range for ${what} (${min}–${max}); ${c} is used`);
+  if (c !== n) r.warn(name, `${n} is outside multiwan's range for ${what} (${min}\u2013${max}); ${c} is used`);
   return c;
 }
 

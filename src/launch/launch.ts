@@ -122,7 +122,7 @@ export async function launch(argv: readonly string[], o: { cwd?: string } = {}):
   }
   const main = join(ROOT, "src", "main.ts");
   // Parse and analyse the sources in a process of their own, so the daemon starts from a warm
-  // cache: one that does this itself keeps the parser's memory (Deno, 4 uplinks × 3 targets:
+  // cache: one that does this itself keeps the parser's memory (Deno, 4 uplinks x 3 targets:
   // 66 MB idle after a first start, 58 MB after the next). ~30 ms when nothing changed.
   let stopped: string | undefined;
   const cached = await runInherited(denoBinary(), ["cache", "--quiet", main], { onSignal: (signal) => (stopped = signal) });

@@ -35,7 +35,7 @@ export interface LaunchFlags {
 export interface Need {
   readonly kind: "net" | "read" | "write" | "run" | "env" | "sys";
   readonly value: string;
-  /** `--listen`, `hooks.webhooks[0].url`…: where the need comes from, for messages. */
+  /** `--listen`, `hooks.webhooks[0].url`...: where the need comes from, for messages. */
   readonly from: string;
 }
 

@@ -2,7 +2,7 @@
  * Load-time checks of a plugin's schema: it must become JSON Schema (the API, OpenAPI and
  * the panel's forms are generated from it) and must not accept anything (every key needs a
  * type, so a typo in the config is an error rather than a value the plugin trusts).
- * Validation-only refinements (`check`, `transform`, …) are fine: they have no JSON form
+ * Validation-only refinements (`check`, `transform`, ...) are fine: they have no JSON form
  * and are left out of it.
  * @module
  */

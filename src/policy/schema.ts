@@ -260,7 +260,7 @@ export function policyDocumentCheck<T>(): v.RawCheckAction<T> {
   });
 }
 
-/** policyWarnings lists the shadowed and overlapping rules of a valid document, as `rules[3]: …`. */
+/** policyWarnings lists the shadowed and overlapping rules of a valid document, as `rules[3]: ...`. */
 export function policyWarnings(doc: object): { path: string; message: string }[] {
   const rules = (doc as { readonly rules?: readonly RuleEntry[] }).rules ?? [];
   const cached = warningCache.get(rules);

@@ -1,5 +1,5 @@
 /**
- * Plugin instance lifecycle: create → start → running → stop, each call bounded (see
+ * Plugin instance lifecycle: create -> start -> running -> stop, each call bounded (see
  * `bounded.ts`). `stop` is called even after a failed or partial start; a stop that fails
  * or does not finish in time is reported and abandoned, never awaited for ever.
  * @module

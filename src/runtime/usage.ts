@@ -6,7 +6,7 @@
  * It samples every `sampleMs` (15 s) only while some WAN has a cap. Counters that go
  * backwards (the device was recreated, the router rebooted) are counted from zero; a
  * device that is absent is skipped. At `warnPct` of the cap it reports a warning, at the
- * cap "reached", at the end of the period "reset" — each once per period. A clock that is
+ * cap "reached", at the end of the period "reset" -- each once per period. A clock that is
  * behind the counted period (no NTP yet, stepped back) neither resets nor loses the count.
  * @module
  */

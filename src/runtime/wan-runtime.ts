@@ -37,7 +37,7 @@ export const QUIET_TRAFFIC_POLL_MS = 500;
  * probe or a little chatter does not count), and after the runtime starts. LAN traffic comes in
  * bursts with pauses of seconds: slowing down at the first quiet read made nearly every burst
  * start on a slow read, so a silent outage that began with a burst was seen up to 400 ms later
- * (failover p95 780 → 1578 ms). An idle router still reads at the slow rate once this has passed.
+ * (failover p95 780 -> 1578 ms). An idle router still reads at the slow rate once this has passed.
  */
 export const FAST_AFTER_TRAFFIC_MS = 10_000;
 /** How often the WAN type re-reads its device (address, gateway, details) without events. */
@@ -232,7 +232,7 @@ export class WanRuntime {
     const t = moved && problem ? { ...moved, reason: problem } : moved;
     await this.#syncSession();
     this.#retune();
-    if (t) this.#o.log.info("{wan} {from} → {to}: {reason}", { wan: this.name, ...t });
+    if (t) this.#o.log.info("{wan} {from} \u2192 {to}: {reason}", { wan: this.name, ...t });
     if (t || changed || moved6) this.#o.onChange(this.name, t);
   }
 
@@ -383,13 +383,13 @@ export class WanRuntime {
   }
 
   #report(t: Transition): void {
-    this.#o.log.info("{wan} {from} → {to}: {reason}", { wan: this.name, ...t });
+    this.#o.log.info("{wan} {from} \u2192 {to}: {reason}", { wan: this.name, ...t });
     this.#o.onChange(this.name, t);
   }
 
   /** An IPv6 judge's transition: logged, and a replan (the WAN's own state did not change). */
   #report6(t: Transition): void {
-    this.#o.log.info("{wan} IPv6 {from} → {to}: {reason}", { wan: this.name, ...t });
+    this.#o.log.info("{wan} IPv6 {from} \u2192 {to}: {reason}", { wan: this.name, ...t });
     this.#o.onChange(this.name);
   }
 }

@@ -200,7 +200,7 @@ function checkResult(r: TargetResult, targets: readonly string[]): void {
   if (r.ok) assert.ok(r.error === undefined, "an ok result carries no error");
   if (r.sent !== undefined || r.received !== undefined) {
     assert.ok(Number.isInteger(r.sent) && Number.isInteger(r.received), "sent and received come together, as integers");
-    assert.ok(r.received! <= r.sent!, "received ≤ sent");
+    assert.ok(r.received! <= r.sent!, "received \u2264 sent");
   }
 }
 

@@ -10,7 +10,7 @@ export function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
 }
 
-/** base64url encodes without padding (RFC 4648 §5). */
+/** base64url encodes without padding (RFC 4648 section 5). */
 export function base64url(bytes: Uint8Array): string {
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);

@@ -21,7 +21,7 @@ const entrySchema = {
   properties: {
     revision: { type: "integer" },
     at: { type: "string", format: "date-time" },
-    author: { type: "string", description: "token:NAME, session:admin, boot…; ' via cli' when the CLI wrote it" },
+    author: { type: "string", description: "token:NAME, session:admin, boot\u2026; ' via cli' when the CLI wrote it" },
     remote: { type: "string", description: "The client's address" },
     summary: { type: "string", description: "What changed (paths, never values), or e.g. 'rollback to 7'" },
   },

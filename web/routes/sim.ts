@@ -1,5 +1,5 @@
 /**
- * `/api/v1/sim…`: drive the simulated world (pull a cable, silence an ISP, add loss or
+ * `/api/v1/sim...`: drive the simulated world (pull a cable, silence an ISP, add loss or
  * latency, restore; the LAN client's load; presets such as the demo cycle). Admin only.
  * Without a simulator (Linux dataplane) every path answers 404 `E_NOT_SIM`.
  * @module
@@ -59,7 +59,7 @@ const uplinkView = v.pipe(
 );
 const presetView = v.pipe(
   v.object({ name: v.string(), title: v.string(), running: v.boolean() }),
-  v.examples([{ name: "demo", title: "Every 80 s the primary uplink's ISP goes silent…", running: false }]),
+  v.examples([{ name: "demo", title: "Every 80 s the primary uplink's ISP goes silent\u2026", running: false }]),
 );
 const clientView = v.object({ perSecond: v.number() });
 const simView = v.object({ uplinks: v.array(uplinkView), client: clientView, presets: v.array(presetView) });

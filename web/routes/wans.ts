@@ -104,7 +104,7 @@ export function wanRoutes(d: Deps): Route[] {
       path: "/api/v1/wans/:name",
       access: "admin",
       tag: "wans",
-      summary: "Change a WAN's entry with a JSON Merge Patch (priority, ratio, tracker…)",
+      summary: "Change a WAN's entry with a JSON Merge Patch (priority, ratio, tracker\u2026)",
       params: [nameParam],
       headers: [ifMatchHeader],
       body: { types: PATCH_TYPES, schema: { type: "object" }, required: true },

@@ -13,7 +13,7 @@ export const linkSchema = v.strictObject({
       v.integer(),
       v.minValue(1000),
       v.maxValue(600_000),
-      v.title("Re-check interval (ms) — ignored"),
+      v.title("Re-check interval (ms) \u2014 ignored"),
       v.description(
         "Not used: link events act at once and the kernel re-reads every device every 5 s. Accepted so older configs stay valid.",
       ),

@@ -57,7 +57,7 @@ export type PingConfig = v.InferOutput<typeof pingSchema>;
 /** Floor of the adaptive timeout, like TCP's minimum RTO. */
 export const MIN_TIMEOUT_MS = 250;
 
-/** adaptiveTimeout: 2·SRTT + 4·RTTVAR, between {@link MIN_TIMEOUT_MS} and the configured maximum. */
+/** adaptiveTimeout: 2*SRTT + 4*RTTVAR, between {@link MIN_TIMEOUT_MS} and the configured maximum. */
 export function adaptiveTimeout(srtt: number | undefined, rttvar: number, maxMs: number): number {
   if (srtt === undefined) return maxMs;
   return Math.round(Math.min(maxMs, Math.max(MIN_TIMEOUT_MS, 2 * srtt + 4 * rttvar)));

@@ -50,9 +50,9 @@ const KERNEL_HZ = [100, 250, 300, 1000] as const;
  * How late iputils `ping` may send at an interval of `intervalMs`. When the reply comes within a
  * millisecond (a near target, a test bed), ping waits for its next send in a blocking `recvmsg`
  * with SO_RCVTIMEO, a timeout of the kernel's timer wheel, which rounds an expiry UP to the
- * granularity of the wheel level the delay falls in: 8^n ticks for delays of 63·8^(n−1) ticks
+ * granularity of the wheel level the delay falls in: 8^n ticks for delays of 63*8^(n-1) ticks
  * and more, so up to 1/8 of the delay. Measured with 12 pings at `-i 30` (HZ 250): the second
- * send 0.07–1.90 s late, every later one 0.720 s late (30 s rounded up to the 2.048 s grid).
+ * send 0.07-1.90 s late, every later one 0.720 s late (30 s rounded up to the 2.048 s grid).
  * A fixed 5 % allowance (1.5 s at 30 s) judged such echoes lost about once a minute per uplink.
  */
 export function lateSendSlackMs(intervalMs: number): number {
@@ -100,8 +100,8 @@ export interface JudgeHooks {
 /**
  * EchoJudge decides, in-process, when an echo counts as lost. `ping -O` only says "no answer
  * yet" when it sends the NEXT echo (an interval later, whatever the timeout), so the judge keeps
- * an anchor instead: seq `a` was sent at `ta`, so seq n is sent at ta + (n − a)·interval and is
- * lost at that time + timeoutMs unless its reply came first. Replies re-anchor (N, now − rtt),
+ * an anchor instead: seq `a` was sent at `ta`, so seq n is sent at ta + (n - a)*interval and is
+ * lost at that time + timeoutMs unless its reply came first. Replies re-anchor (N, now - rtt),
  * "no answer yet for N" re-anchors (N + 1, now) (ping is sending N + 1 this moment), an ICMP
  * error for N reports N lost. Every seq is reported once: a reply after its loss was reported is
  * ignored.
@@ -124,7 +124,7 @@ export class EchoJudge {
   /** ping printed something: it runs (a busy machine may take long to start it). */
   #alive = false;
   #createdAt: number;
-  /** Seqs the timer judged lost: seq → the send time predicted then (to see a late reply). */
+  /** Seqs the timer judged lost: seq -> the send time predicted then (to see a late reply). */
   #judgedLost = new Map<number, number>();
   #lateReplies = 0;
   #hooks: JudgeHooks;

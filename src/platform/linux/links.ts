@@ -20,7 +20,7 @@ export function monitorDevice(line: string): string | undefined {
   return m?.[1];
 }
 
-/** A `ip -o monitor link` line ("3: eth1: <FLAGS> …"), as opposed to address and route lines. */
+/** A `ip -o monitor link` line ("3: eth1: <FLAGS> ..."), as opposed to address and route lines. */
 export function isLinkLine(line: string): boolean {
   return /^(?:Deleted )?\d+: [^:\s]+(?:@\S+)?: </.test(line);
 }
@@ -369,7 +369,7 @@ function snmp6(dev: string): Snmp6 | undefined {
   }
 }
 
-/** parseProcNetDev reads /proc/net/dev: per device, receive bytes, packets … then transmit bytes, packets …. */
+/** parseProcNetDev reads /proc/net/dev: per device, receive bytes, packets ... then transmit bytes, packets .... */
 export function parseProcNetDev(text: string): Map<string, Counters> {
   const map = new Map<string, Counters>();
   for (const line of text.split("\n").slice(2)) {

@@ -52,7 +52,7 @@ function setMark(space: MarkSpace, value: number): string {
   return `meta mark set meta mark & ${hex(~space.mask)} | ${hex(value)}`;
 }
 
-/** The named policies in a stable order, with ids `p1`, `p2`, … (names sorted). */
+/** The named policies in a stable order, with ids `p1`, `p2`, ... (names sorted). */
 function namedPolicies(plan: RoutingPlan, v6: boolean): RenderedPolicy[] {
   const carries6 = (cs: readonly Carrier[]) => cs.filter((c) => (plan.uplinks[c.wan]?.families ?? ["ipv4"]).includes("ipv6"));
   return Object.values(plan.policies ?? {})

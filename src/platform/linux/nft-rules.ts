@@ -161,7 +161,7 @@ export function renderRuleLines(
       return len === undefined || len === "32" ? checkIPv4(a) : checkCidr(cidr);
     };
     const entries = it.entries.map((e) => `${addr(e.cidr)} : ${e.verdict}`);
-    out.push({ text: `${head ? `${head} ` : ""}${sel} vmap { ${entries.join(", ")} } comment "rules ${it.rules.length}: ${it.rules[0].name.replace(/[^A-Za-z0-9_.:@ -]/g, "_").slice(0, 40)} …"`, iif });
+    out.push({ text: `${head ? `${head} ` : ""}${sel} vmap { ${entries.join(", ")} } comment "rules ${it.rules.length}: ${it.rules[0].name.replace(/[^A-Za-z0-9_.:@ -]/g, "_").slice(0, 40)} \u2026"`, iif });
   }
   return out;
 }

@@ -5,8 +5,8 @@
  * atomic in-place update that keeps the counters). No other table is touched.
  *
  * Classification (prerouting for LAN, `type route` output for the router itself):
- * already marked → leave alone (probes set SO_MARK); ct mark → restore; arriving on an
- * uplink, or a probe socket bound to an uplink → that uplink; bypass destinations → bypass mark (main table); new connections →
+ * already marked -> leave alone (probes set SO_MARK); ct mark -> restore; arriving on an
+ * uplink, or a probe socket bound to an uplink -> that uplink; bypass destinations -> bypass mark (main table); new connections ->
  * weighted `numgen` choice or the last resort. Marks are masked: bits outside
  * `markMask` are preserved. A masked copy between ct mark and meta mark is emulated with a
  * vmap on the masked value (the kernel rejects two-source bitwise expressions).
@@ -24,7 +24,7 @@ import { policySkeleton, renderPolicies } from "./nft-policy.ts";
 import { checkCidr, checkCidr6, checkDevice, checkIPv4, checkIPv6, hostOf, isV6 } from "./run.ts";
 
 export const TABLE = "multiwan";
-/** Local ports HTTP probes bind (above Linux's default ephemeral range 32768–60999). */
+/** Local ports HTTP probes bind (above Linux's default ephemeral range 32768-60999). */
 export const PROBE_PORTS: readonly [number, number] = [61000, 61999];
 /** Always bypassed: loopback, multicast + reserved, link-local, limited broadcast. */
 export const BUILTIN_BYPASS: readonly string[] = ["127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3"];
@@ -67,7 +67,7 @@ function setMark(field: "meta" | "ct", space: MarkSpace, value: number): string 
   return `${field} mark set ${field} mark & ${hex(~space.mask)} | ${hex(value)}`;
 }
 
-/** Weighted cumulative ranges: [[lo, hi, uplink], …] over sum of weights (of `carriers`, default the plan's IPv4 ones). */
+/** Weighted cumulative ranges: [[lo, hi, uplink], ...] over sum of weights (of `carriers`, default the plan's IPv4 ones). */
 export function weightRanges(plan: RoutingPlan, carriers: RoutingPlan["carriers"] = plan.carriers): { total: number; ranges: [number, number, PlanUplink][] } {
   const ranges: [number, number, PlanUplink][] = [];
   let total = 0;

@@ -1,10 +1,10 @@
 /**
  * Policy routing: one table per uplink (`tableBase + index`) and `ip rule`s inside the
- * preference block `rulePriority … rulePriority + 99`. Rules are diffed against
+ * preference block `rulePriority ... rulePriority + 99`. Rules are diffed against
  * `ip -json rule show`, so a re-run adds nothing and rules left by a crash are adopted.
  *
  * Layout (P = rulePriority):
- * - P+0  bypass mark → main; uplink marks / uplink sources → main with `suppress_prefixlength 0`
+ * - P+0  bypass mark -> main; uplink marks / uplink sources -> main with `suppress_prefixlength 0`
  *        (connected and other specific routes win; only the default route is policy-routed)
  * - P+10 `fwmark <mark>/<mask> lookup <table>`
  * - P+20 `from <uplink address> lookup <table>` (sockets bound to an uplink address, ready uplinks).

@@ -136,7 +136,7 @@ export function isV6(addr: string): boolean {
   return addr.includes(":");
 }
 
-/** Strips the prefix length: "198.18.1.2/24" → "198.18.1.2". */
+/** Strips the prefix length: "198.18.1.2/24" -> "198.18.1.2". */
 export function hostOf(cidr: string): string {
   return cidr.split("/")[0];
 }

@@ -1,5 +1,5 @@
 /**
- * SimController: what the simulator API changes at run time — an uplink's cable, its ISP,
+ * SimController: what the simulator API changes at run time -- an uplink's cable, its ISP,
  * loss and latency, the LAN client's load, and the presets. It remembers how each uplink
  * started so "restore" puts it back. Structurally it is the web layer's `SimControl`.
  * @module
