@@ -4,7 +4,7 @@
  * config changes (rebuild, then swap; roll back on failure).
  * @module
  */
-import { join } from "node:path";
+import { join } from "./host/path.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { CapConfig } from "./config/cap.ts";
 import { chooseBootConfig } from "./config/boot.ts";

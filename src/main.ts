@@ -4,9 +4,6 @@
  * --state-dir DIR, --plugins DIR (repeatable).
  * @module
  */
-import { join } from "node:path";
-import process from "node:process";
-import { parseArgs } from "node:util";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { apiSection } from "../web/api-schemas.ts";
 import { redact } from "../web/config-ops.ts";
@@ -15,12 +12,14 @@ import { foreignListen, netGranted } from "../web/listen-guard.ts";
 import type { SimControl } from "../web/sim-control.ts";
 import { systemClock } from "./clock.ts";
 import { FileConfigStore } from "./config/store.ts";
-import { host } from "./host/index.ts";
+import { parseOptions } from "./args.ts";
+import { host, join } from "./host/index.ts";
 import { messageOf } from "./errors.ts";
 import { hooksSection, startHooks } from "./hooks/index.ts";
 import { Kernel } from "./kernel.ts";
 import { configuredListen, followConfig, Listeners, revertListen } from "./listeners.ts";
 import { missingPermissions } from "./launch/check.ts";
+import { DAEMON_OPTIONS } from "./launch/permissions.ts";
 import { bootPluginDirs } from "./loader/boot.ts";
 import { PluginLoader, pluginDirsOf, pluginsSection } from "./loader/index.ts";
 import { addLogSecrets, logger, secretStrings, setupLogging, stopLogging } from "./log.ts";
@@ -80,30 +79,23 @@ export interface Flags {
 
 /** parseFlags reads the command line; throws a usage message on bad input. */
 export function parseFlags(argv: string[]): Flags | "help" {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dataplane: { type: "string", default: "sim" },
-      listen: { type: "string" },
-      config: { type: "string" },
-      "state-dir": { type: "string", default: "./state" },
-      plugins: { type: "string", multiple: true, default: [] },
-      "no-scenario": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  });
+  const { values } = parseOptions(argv, DAEMON_OPTIONS, true);
+  // Strict parsing: each string option holds a string, each multiple one a list of strings.
+  const text = (name: string) => values[name] as string | undefined;
   if (values.help) return "help";
-  if (values.dataplane !== "sim" && values.dataplane !== "linux") {
-    throw new TypeError(`--dataplane must be sim or linux, not ${values.dataplane}`);
+  const dataplane = text("dataplane") ?? "sim";
+  if (dataplane !== "sim" && dataplane !== "linux") {
+    throw new TypeError(`--dataplane must be sim or linux, not ${dataplane}`);
   }
+  const plugins = (values.plugins ?? []) as string[];
+  const listen = text("listen");
   return {
-    dataplane: values.dataplane,
-    listen: values.listen === undefined ? undefined : [parseListen(values.listen)],
-    config: values.config,
-    stateDir: values["state-dir"],
-    ...(values.plugins.length > 0 ? { plugins: values.plugins } : {}),
-    scenario: values.dataplane === "sim" && !values["no-scenario"],
+    dataplane,
+    listen: listen === undefined ? undefined : [parseListen(listen)],
+    config: text("config"),
+    stateDir: text("state-dir") ?? "./state",
+    ...(plugins.length > 0 ? { plugins } : {}),
+    scenario: dataplane === "sim" && !values["no-scenario"],
   };
 }
 
@@ -140,7 +132,7 @@ export async function main(argv: string[]): Promise<void> {
   const log = logger("kernel");
   // A plugin's floating promise that rejects must not end the daemon (the kernel bounds and
   // contains every call it makes; this catches what a plugin starts on its own).
-  process.on("unhandledRejection", (reason) => log.error("unhandled rejection: {e}", { e: messageOf(reason) }));
+  host.onUnhandledRejection((reason) => log.error("unhandled rejection: {e}", { e: messageOf(reason) }));
   await host.mkdir(flags.stateDir);
   const registry = new Registry();
   registry.registerAll(builtinPlugins);
@@ -171,7 +163,7 @@ export async function main(argv: string[]): Promise<void> {
       setupLogging({ level: s.level, categories: s.categories, file: s.file, syslog: s.syslog, runDir: flags.stateDir }),
   });
   // No log shows a secret: the admin credentials and the config's writeOnly values (stored, last good, each write).
-  addLogSecrets(["MULTIWAN_ADMIN_TOKEN", "MULTIWAN_ADMIN_PASSWORD"].flatMap((k) => process.env[k] ?? []));
+  addLogSecrets(["MULTIWAN_ADMIN_TOKEN", "MULTIWAN_ADMIN_PASSWORD"].flatMap((k) => host.env(k) ?? []));
   for (const s of [await store.load().catch(() => undefined), await store.loadLastGood().catch(() => undefined)]) {
     if (s) addLogSecrets(secretStrings(s.doc, redact(kernel, s.doc)));
   }
@@ -217,17 +209,15 @@ export async function main(argv: string[]): Promise<void> {
     await listeners.close();
     await kernel.shutdown({ cleanup: true }).catch((err) => log.error("shutdown: {e}", { e: messageOf(err) }));
     await stopLogging();
-    process.exit(0);
+    host.exit(0);
   };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  host.onSignal("SIGTERM", () => void stop("SIGTERM"));
+  host.onSignal("SIGINT", () => void stop("SIGINT"));
 }
 
-const isMain = (import.meta as { main?: boolean }).main ??
-  (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, "/")));
-if (isMain) {
-  main(process.argv.slice(2)).catch((err) => {
+if (host.isMain(import.meta.url)) {
+  main([...host.args]).catch((err) => {
     console.error(`multiwan: ${messageOf(err)}`);
-    process.exit(1);
+    host.exit(1);
   });
 }

@@ -4,8 +4,8 @@
  * @module
  */
 import { Hono } from "hono";
-import process from "node:process";
 import { type Clock, systemClock } from "../src/clock.ts";
+import { host } from "../src/host/index.ts";
 import type { Kernel } from "../src/kernel.ts";
 import { logger, type Logger } from "../src/log.ts";
 import { Guard } from "./auth/guard.ts";
@@ -157,9 +157,5 @@ export async function startApi(
 
 /** envVar reads the environment; Deno without --allow-env gives undefined rather than throwing. */
 function envVar(name: string): string | undefined {
-  try {
-    return process.env[name] || undefined;
-  } catch {
-    return undefined;
-  }
+  return host.env(name) || undefined;
 }

@@ -5,8 +5,7 @@
  * as a constant, so nothing is read from disk and no `--allow-read` is needed for them).
  * @module
  */
-import { fileURLToPath } from "node:url";
-import { host } from "../src/host/index.ts";
+import { host, pathOfUrl } from "../src/host/index.ts";
 
 /** A read-only set of files addressed by relative path (`panel/dist/index.html`). */
 export interface AssetSource {
@@ -52,7 +51,7 @@ const embedded = (globalThis as { __multiwanAssets?: EmbeddedAssets }).__multiwa
 /** webAssets are the files under `web/`: embedded in the release bundle, else on disk. */
 export const webAssets: AssetSource = embedded !== undefined
   ? embeddedAssets(embedded)
-  : diskAssets(fileURLToPath(new URL("./", import.meta.url)));
+  : diskAssets(pathOfUrl(new URL("./", import.meta.url)));
 
 /** subAssets narrows a source to a folder inside it. */
 export function subAssets(source: AssetSource, prefix: string): AssetSource {

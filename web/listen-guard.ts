@@ -5,8 +5,8 @@
  * launcher grants it); without it every new address is refused, with that reason.
  * @module
  */
-import { networkInterfaces } from "node:os";
 import type { FieldIssue } from "../src/errors.ts";
+import { host } from "../src/host/index.ts";
 import { denoQuery } from "../src/launch/check.ts";
 import { configuredListen } from "../src/listeners.ts";
 
@@ -38,7 +38,7 @@ export function netGranted(listen: string): boolean {
 
 /** routerAddresses lists this machine's addresses; throws when the runtime may not read them. */
 export function routerAddresses(): string[] {
-  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.replace(/%.*$/, "")));
+  return host.interfaceAddresses().map((a) => a.replace(/%.*$/, ""));
 }
 
 /** Where foreignListen looks: the router's addresses, and (Deno) whether the process may listen there. */

@@ -3,7 +3,7 @@
  * bytes; failovers; process figures.
  * @module
  */
-import process from "node:process";
+import { host } from "../src/host/index.ts";
 import type { Kernel } from "../src/kernel.ts";
 import { statusOf } from "./routes/status.ts";
 import type { Deps } from "./deps.ts";
@@ -34,26 +34,21 @@ export class Metric {
   }
 }
 
-function processMetrics(): Metric[] {
-  const mem = process.memoryUsage();
+async function processMetrics(): Promise<Metric[]> {
+  const use = await host.usage();
   const out = [
-    new Metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.").add(mem.rss),
-    new Metric("process_heap_bytes", "gauge", "JavaScript heap used in bytes.").add(mem.heapUsed),
-    new Metric("process_uptime_seconds", "gauge", "Seconds since the process started.").add(process.uptime()),
+    new Metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.").add(use.rssBytes),
+    new Metric("process_heap_bytes", "gauge", "JavaScript heap used in bytes.").add(use.heapUsedBytes),
+    new Metric("process_uptime_seconds", "gauge", "Seconds since the process started.").add(performance.now() / 1000),
   ];
-  try {
-    const cpu = process.cpuUsage();
-    out.push(new Metric("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.").add(
-      (cpu.user + cpu.system) / 1e6,
-    ));
-  } catch {
-    // Not every runtime reports CPU time.
+  if (use.cpuSeconds !== undefined) {
+    out.push(new Metric("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.").add(use.cpuSeconds));
   }
   return out;
 }
 
 /** renderMetrics builds the whole exposition. */
-export function renderMetrics(d: Deps): string {
+export async function renderMetrics(d: Deps): Promise<string> {
   const st = statusOf(d);
   const state = new Metric("multiwan_wan_state", "gauge", "1 for the state the WAN is in (forced states included).");
   const rtt = new Metric("multiwan_wan_rtt_seconds", "gauge", "Mean RTT of answering targets.");
@@ -94,6 +89,6 @@ export function renderMetrics(d: Deps): string {
     new Metric("multiwan_events_total", "counter", "Events published by the kernel.").add(kernel.events.lastId),
     new Metric("multiwan_dataplane_error", "gauge", "1 while the last dataplane apply failed.").add(st.dataplane.error ? 1 : 0),
   ];
-  const families = [state, rtt, loss, tRtt, tJit, tLoss, probes, flows, bytes, carrying, forced, used, capBytes, ...global, ...processMetrics()];
+  const families = [state, rtt, loss, tRtt, tJit, tLoss, probes, flows, bytes, carrying, forced, used, capBytes, ...global, ...await processMetrics()];
   return families.join("") + (d.extraMetrics?.() ?? "");
 }

@@ -6,8 +6,7 @@
  * by the API.
  * @module
  */
-import { join } from "node:path";
-import { host } from "../host/index.ts";
+import { host, join } from "../host/index.ts";
 import * as v from "valibot";
 import { writeFileAtomic } from "./store.ts";
 

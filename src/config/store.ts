@@ -3,8 +3,7 @@
  * fsync, rename, fsync of the folder), a last good copy, and a revision number.
  * @module
  */
-import { basename, dirname, join } from "node:path";
-import { host } from "../host/index.ts";
+import { basename, dirname, host, join } from "../host/index.ts";
 import { StoreError } from "../errors.ts";
 import { type ConfigHistory, FileHistory, MemoryHistory } from "./history.ts";
 
@@ -57,7 +56,7 @@ let tmpCounter = 0;
 export function tempNameFor(path: string): string {
   tmpCounter = (tmpCounter + 1) % Number.MAX_SAFE_INTEGER;
   const random = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, "0")).join("");
-  const unique = `${process.pid}.${tmpCounter}.${random}`;
+  const unique = `${host.pid}.${tmpCounter}.${random}`;
   return join(dirname(path), `.${basename(path)}.${unique}.tmp`);
 }
 

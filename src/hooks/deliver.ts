@@ -3,7 +3,7 @@
  * webhook (timeout, retries with exponential backoff).
  * @module
  */
-import process from "node:process";
+import { host } from "../host/index.ts";
 import type { ScriptHook, Webhook } from "./schema.ts";
 
 /** What a hook is told about the event. */
@@ -64,11 +64,7 @@ export async function runScript(hook: ScriptHook, p: HookPayload): Promise<{ out
 }
 
 function safeEnv(name: string): string | undefined {
-  try {
-    return process.env[name];
-  } catch {
-    return undefined; // Deno without --allow-env
-  }
+  return host.env(name);
 }
 
 /** postWebhook POSTs the payload as JSON; 2xx is success, 5xx/429/network errors are retried. */

@@ -31,6 +31,15 @@ interface DenoApi {
   remove(path: string, o: { recursive: boolean }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   open(path: string, o: { read?: boolean; write?: boolean; createNew?: boolean; mode?: number }): Promise<DenoFile>;
+  readonly pid: number;
+  readonly args: string[];
+  readonly mainModule: string;
+  cwd(): string;
+  readonly env: { get(name: string): string | undefined };
+  exit(code: number): never;
+  addSignalListener(signal: string, listener: () => void): void;
+  networkInterfaces(): { address: string }[];
+  memoryUsage(): { rss: number; heapUsed: number };
   Command: new (cmd: string, o: {
     args: string[];
     env: Record<string, string>;
@@ -93,6 +102,33 @@ async function fileOp<T>(op: () => Promise<T>, missingOk: T): Promise<T> {
 
 export const denoHost: Host = {
   runtime: "deno",
+  pid: D.pid,
+  args: D.args,
+  isMain: (url) => url === D.mainModule,
+  cwd: () => D.cwd(),
+  env(name) {
+    try {
+      return D.env.get(name);
+    } catch {
+      return undefined; // not in --allow-env
+    }
+  },
+  exit: (code) => D.exit(code),
+  onSignal: (signal, listener) => D.addSignalListener(signal, listener),
+  onUnhandledRejection(listener) {
+    globalThis.addEventListener("unhandledrejection", (e) => {
+      e.preventDefault();
+      listener(e.reason);
+    });
+  },
+  interfaceAddresses: () => D.networkInterfaces().map((a) => a.address),
+  async usage() {
+    const m = D.memoryUsage();
+    // Deno tells CPU time only through Node's process object: loaded on the first scrape, not before.
+    const { default: process } = await import("node:process");
+    const cpu = process.cpuUsage();
+    return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  },
   readText: (path) => D.readTextFile(path),
   readBytes: (path) => D.readFile(path),
   readTextSync: (path) => D.readTextFileSync(path),

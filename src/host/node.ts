@@ -5,11 +5,34 @@
 import { spawn as nodeSpawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { networkInterfaces } from "node:os";
+import process from "node:process";
 import type { Child, ChildExit, Host } from "./types.ts";
 import { unstarted } from "./unstarted.ts";
 
 export const nodeHost: Host = {
   runtime: "node",
+  pid: process.pid,
+  args: process.argv.slice(2),
+  isMain: (url) => process.argv[1] !== undefined && url.endsWith(process.argv[1].replace(/^.*\//, "/")),
+  cwd: () => process.cwd(),
+  env: (name) => process.env[name],
+  exit: (code) => process.exit(code),
+  onSignal(signal, listener) {
+    process.on(signal, listener);
+  },
+  onUnhandledRejection(listener) {
+    process.on("unhandledRejection", listener);
+  },
+  interfaceAddresses: () => Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)),
+  usage() {
+    const cpu = process.cpuUsage();
+    return Promise.resolve({
+      rssBytes: process.memoryUsage.rss(),
+      heapUsedBytes: process.memoryUsage().heapUsed,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    });
+  },
   readText: (path) => readFile(path, "utf8"),
   readBytes: async (path) => {
     const b = await readFile(path);

@@ -6,8 +6,10 @@
  * Why not Node's modules everywhere (Deno provides them too): on Deno they cost memory. Node's
  * `fs` and `child_process` bring its streams and buffers (~2-3 MB), and 16 `ping` children read
  * through them held 6.0 MB more than none, against 2.4 MB read with Deno's own API and a 2 KB
- * buffer each. The rest of Node's API the daemon uses (`process`, `path`, `util`) costs Deno
- * next to nothing once an npm package is loaded. `bench/linux/idle.bench.ts` measures the result.
+ * buffer each. `node:path`, `node:process`, `node:util`, `node:url` and `node:os` together
+ * cost 1.4 MB more (anonymous, with hono, valibot and LogTape loaded: 13.0 -> 14.4 MB), so the
+ * process side (arguments, environment, signals, exit) is here too, and paths are in `path.ts`.
+ * `bench/linux/idle.bench.ts` measures the result.
  * @module
  */
 
@@ -84,7 +86,34 @@ export interface HostFs {
   syncDir(path: string): Promise<void>;
 }
 
-export interface Host extends HostFs {
+/** Memory and CPU time of this process, for `/metrics`. */
+export interface Usage {
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  /** User + system CPU time; undefined where the runtime does not tell. */
+  readonly cpuSeconds?: number;
+}
+
+/** This process: its command line, environment, signals and end. */
+export interface HostProcess {
+  readonly pid: number;
+  /** The command-line arguments after the script. */
+  readonly args: readonly string[];
+  /** Whether the module at `moduleUrl` is the script this process was started with. */
+  isMain(moduleUrl: string): boolean;
+  cwd(): string;
+  /** An environment variable; undefined when unset or not permitted (Deno's --allow-env). */
+  env(name: string): string | undefined;
+  exit(code: number): never;
+  onSignal(signal: "SIGTERM" | "SIGINT" | "SIGHUP", listener: () => void): void;
+  /** A rejected promise nobody handled: reported to `listener` instead of ending the process. */
+  onUnhandledRejection(listener: (reason: unknown) => void): void;
+  /** The addresses of this machine's network interfaces (Deno: --allow-sys=networkInterfaces). */
+  interfaceAddresses(): string[];
+  usage(): Promise<Usage>;
+}
+
+export interface Host extends HostFs, HostProcess {
   readonly runtime: "deno" | "node";
   /** Starts `argv[0]` with `argv[1..]` (no shell). A missing binary ends at once with error ENOENT. */
   spawn(argv: readonly string[], opts: SpawnOptions): Child;

@@ -4,8 +4,8 @@
  * launcher (`launch.ts`) and the running daemon's pre-apply check (`check.ts`) share them.
  * @module
  */
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { type OptionSpec, parseOptions } from "../args.ts";
+import { dirname, isAbsolute, join, resolveFrom as resolve } from "../host/path.ts";
 
 /** The Linux tools the linux dataplane and WAN plugins run. */
 export const LINUX_TOOLS = ["ip", "nft", "conntrack", "ping", "iw", "mmcli"] as const;
@@ -39,20 +39,20 @@ export interface Need {
   readonly from: string;
 }
 
+/** The daemon's command-line options (`src/main.ts` reads them strictly, the launcher leniently). */
+export const DAEMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  dataplane: { type: "string" },
+  listen: { type: "string" },
+  config: { type: "string" },
+  "state-dir": { type: "string" },
+  plugins: { type: "string", multiple: true },
+  "no-scenario": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+};
+
 /** parseLaunchFlags reads the daemon's flags leniently: unknown flags are the daemon's business. */
 export function parseLaunchFlags(argv: readonly string[]): LaunchFlags {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      dataplane: { type: "string", default: "sim" },
-      listen: { type: "string" },
-      config: { type: "string" },
-      "state-dir": { type: "string", default: "./state" },
-      plugins: { type: "string", multiple: true, default: [] },
-    },
-    strict: false,
-    allowPositionals: true,
-  });
+  const { values } = parseOptions(argv, DAEMON_OPTIONS, false);
   const str = (x: unknown) => (typeof x === "string" ? x : undefined);
   return {
     dataplane: values.dataplane === "linux" ? "linux" : "sim",

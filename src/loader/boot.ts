@@ -4,7 +4,7 @@
  * good copy (boot may fall back to it), before the kernel builds its schema.
  * @module
  */
-import { resolve } from "node:path";
+import { resolve } from "../host/index.ts";
 import type { ConfigStore } from "../config/store.ts";
 import { pluginDirsOf } from "./section.ts";
 

@@ -5,8 +5,7 @@
  * the first of `index.ts`, `index.js`, `mod.ts`, `mod.js`.
  * @module
  */
-import { isAbsolute, join, relative, resolve } from "node:path";
-import { host } from "../host/index.ts";
+import { host, isAbsolute, join, relative, resolve } from "../host/index.ts";
 import { messageOf } from "../errors.ts";
 import { PluginLoadError } from "./errors.ts";
 

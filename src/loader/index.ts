@@ -13,12 +13,12 @@
  * directory list loads the new folders only; upgrading a loaded plugin needs a restart.
  * @module
  */
-import { pathToFileURL } from "node:url";
 import { InvalidPluginError, KernelError, messageOf } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type AnyPlugin, PLUGIN_KINDS } from "../plugin.ts";
 import type { PluginFailure, Registry } from "../registry.ts";
 import { entryOf, ENTRY_NAMES, pluginFolders } from "./entry.ts";
+import { fileUrl, resolve } from "../host/index.ts";
 import { PluginLoadError } from "./errors.ts";
 import { schemaProblem } from "./schema-check.ts";
 
@@ -108,7 +108,7 @@ export class PluginLoader {
       }
       let mod: Record<string, unknown>;
       try {
-        mod = await withTimeout(import(pathToFileURL(entry).href), ms, "the import");
+        mod = await withTimeout(import(fileUrl(resolve(entry)).href), ms, "the import");
       } catch (err) {
         throw new PluginLoadError("E_PLUGIN_IMPORT", folder, undefined, `importing ${entry} failed: ${messageOf(err)}`, { cause: err });
       }

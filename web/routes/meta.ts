@@ -40,7 +40,7 @@ export function metaRoutes(d: Deps, all: () => readonly Route[]): Route[] {
       tag: "meta",
       summary: "Prometheus metrics (text format 0.0.4); scrape with a read token",
       responses: { 200: { description: "The metrics", type: "text/plain; version=0.0.4", schema: { type: "string" } } },
-      handler: (c) => c.body(renderMetrics(d), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
+      handler: async (c) => c.body(await renderMetrics(d), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
     },
     {
       method: "GET",
