@@ -63,7 +63,8 @@ const idle = await run("idle", [...node, "bench/linux/idle.bench.ts", String(idl
 sampleLoad();
 for (const rt of ["node", "deno"]) {
   const line = new RegExp(`^${rt}: daemon RSS.*$`, "m").exec(idle)?.[0] ?? "";
-  row(`idle daemon RSS (${rt})`, num(/RSS ([\d.]+) MB/, line) && `${num(/RSS ([\d.]+) MB/, line)} MB`, `${UPLINKS}, API up; ping children not included`);
+  row(`idle daemon RSS (${rt})`, num(/RSS ([\d.]+) MB/, line) && `${num(/RSS ([\d.]+) MB/, line)} MB`,
+    `${UPLINKS}, API up, after a restart (the very first start: ${num(/very first start ([\d.]+) MB/, line) ?? "?"} MB); ping children not included`);
   row(`idle daemon CPU (${rt})`, num(/CPU ([\d.]+) % own/, line) && `${num(/CPU ([\d.]+) % own/, line)} % of a core`,
     `own utime+stime over ${idleS} s; ${num(/, ([\d.]+ % with its short-lived commands)/, line) ?? ""}`);
 }

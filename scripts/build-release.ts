@@ -89,12 +89,11 @@ export async function buildRelease(opts: { out?: string; quiet?: boolean } = {})
     metafile: true,
     logLevel: "warning",
     define: { "globalThis.__multiwanAssets": JSON.stringify(assets) },
-    // esbuild turns `await import("node:x")` (modules loaded when first needed) into a require():
-    // give the ES module one.
-    banner: {
-      js: "// multiwan release bundle: node multiwan.mjs, or deno run <permissions> multiwan.mjs (see README)\n" +
-        'import { createRequire as __multiwanRequire } from "node:module"; const require = __multiwanRequire(import.meta.url);',
-    },
+    // For the deno2 target esbuild would turn import() into require() and drop the node:
+    // prefix: a plugin folder's import(fileUrl) failed in the bundle on both runtimes, and the
+    // modules loaded on first use needed a require() shim. Both runtimes have import() and node:.
+    supported: { "dynamic-import": true, "node-colon-prefix-import": true, "node-colon-prefix-require": true },
+    banner: { js: "// multiwan release bundle: node multiwan.mjs, or deno run <permissions> multiwan.mjs (see README)" },
   });
   const inputs = Object.keys(result.metafile.inputs);
   const bad = inputs.filter((p) => FORBIDDEN.some((re) => re.test(p)));

@@ -27,44 +27,61 @@ export interface ParsedOptions {
  * `=` value) and other words are positionals.
  */
 export function parseOptions(args: readonly string[], options: Readonly<Record<string, OptionSpec>>, strict: boolean): ParsedOptions {
-  const values: Record<string, OptionValue | undefined> = {};
+  const values: Record<string, OptionValue | undefined> = Object.create(null);
   const positionals: string[] = [];
+  const specOf = (name: string) => (Object.hasOwn(options, name) ? options[name] : undefined);
   const byShort = new Map(Object.entries(options).flatMap(([name, o]) => (o.short ? [[o.short, name] as const] : [])));
   const store = (name: string, value: string | boolean) => {
-    const spec = options[name];
-    if (spec?.multiple) ((values[name] ??= []) as (string | boolean)[]).push(value);
+    if (specOf(name)?.multiple) ((values[name] ??= []) as (string | boolean)[]).push(value);
     else values[name] = value;
   };
+  const unexpected = (arg: string) => new TypeError(`Unexpected argument '${arg}'. This command does not take positional arguments`);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") {
-      if (strict && i + 1 < args.length) throw new TypeError(`Unexpected argument '${args[i + 1]}'. This command does not take positional arguments`);
+      if (strict && i + 1 < args.length) throw unexpected(args[i + 1]);
       positionals.push(...args.slice(i + 1));
       break;
     }
     if (!arg.startsWith("-") || arg === "-") {
-      if (strict) throw new TypeError(`Unexpected argument '${arg}'. This command does not take positional arguments`);
+      if (strict) throw unexpected(arg);
       positionals.push(arg);
       continue;
     }
-    const long = arg.startsWith("--");
-    const eq = long ? arg.indexOf("=") : -1;
-    const key = long ? arg.slice(2, eq < 0 ? undefined : eq) : arg.slice(1);
-    const name = long ? key : byShort.get(key) ?? key;
-    const flag = long ? `--${key}` : `-${key}`;
-    const spec = options[name];
+    // The option's name, how it was written, and a value given with it (--name=value).
+    let name: string, flag: string, inline: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = arg.slice(2, eq < 0 ? undefined : eq);
+      flag = `--${name}`;
+      inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    } else {
+      // -h, or a group of one-letter booleans (-hh); a one-letter string option takes the rest.
+      const letters = arg.slice(1);
+      let k = 0;
+      for (; k < letters.length - 1; k++) {
+        const long = byShort.get(letters[k]);
+        if (long !== undefined && specOf(long)?.type === "string") break;
+        if (long === undefined && strict) throw new TypeError(`Unknown option '-${letters[k]}'`);
+        store(long ?? letters[k], true);
+      }
+      name = byShort.get(letters[k]) ?? letters[k];
+      flag = `-${letters[k]}`;
+      inline = k < letters.length - 1 ? letters.slice(k + 1) : undefined;
+    }
+    const spec = specOf(name);
     if (!spec) {
       if (strict) throw new TypeError(`Unknown option '${flag}'`);
-      store(name, eq < 0 ? true : arg.slice(eq + 1));
+      store(name, inline ?? true);
       continue;
     }
     if (spec.type === "boolean") {
-      if (eq >= 0 && strict) throw new TypeError(`Option '${flag}' does not take an argument`);
+      if (inline !== undefined && strict) throw new TypeError(`Option '${flag}' does not take an argument`);
       store(name, true);
       continue;
     }
-    if (eq >= 0) {
-      store(name, arg.slice(eq + 1));
+    if (inline !== undefined) {
+      store(name, inline);
       continue;
     }
     const next = args[i + 1];
@@ -73,11 +90,11 @@ export function parseOptions(args: readonly string[], options: Readonly<Record<s
       store(name, true);
       continue;
     }
-    if (strict && next.startsWith("-")) {
+    if (strict && next.length > 1 && next.startsWith("-")) {
       throw new TypeError(`Option '${flag} <value>' argument is ambiguous: to give a value starting with a dash, use '--${name}=${next}'`);
     }
     store(name, next);
     i++;
   }
-  return { values, positionals };
+  return { values: { ...values }, positionals };
 }

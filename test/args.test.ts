@@ -16,13 +16,15 @@ const GOOD = [
   [], ["--dataplane", "linux"], ["--dataplane=linux"], ["--listen", "[::1]:9000", "--no-scenario"], ["-h"], ["--help"],
   ["--plugins", "a", "--plugins=b", "--plugins", "c"], ["--listen=", "--dataplane", "sim"], ["--listen", "a=b"],
   ["--dataplane", "sim", "--dataplane", "linux"], ["--no-scenario", "--no-scenario"], ["--"], ["--listen", "x", "--"],
+  ["-hh"], ["--listen", "-"],
 ];
 const BAD_STRICT = [
   ["--bogus"], ["-x"], ["positional"], ["--listen"], ["--listen", "--dataplane"], ["--help=yes"], ["--", "p"], ["--dataplane", "-h"],
+  ["--constructor", "x"], ["--valueOf=1"], ["--__proto__=x"], ["--toString"], ["-dataplane", "linux"], ["-help"], ["-hx"], ["-"],
 ];
 const LENIENT = [
   ...GOOD, ["--bogus"], ["--bogus=1", "--listen", "a"], ["word", "--dataplane", "linux", "other"], ["--listen"], ["--listen", "-x"],
-  ["--", "--listen", "a"], ["--unknown", "value", "--plugins", "p"],
+  ["--", "--listen", "a"], ["--unknown", "value", "--plugins", "p"], ["-"], ["-xy", "--listen", "a"], ["--constructor=1"],
 ];
 
 const node = (args: string[], strict: boolean) => {

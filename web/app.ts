@@ -157,5 +157,9 @@ export async function startApi(
 
 /** envVar reads the environment; Deno without --allow-env gives undefined rather than throwing. */
 function envVar(name: string): string | undefined {
-  return host.env(name) || undefined;
+  try {
+    return host.env(name) || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -64,7 +64,11 @@ export async function runScript(hook: ScriptHook, p: HookPayload): Promise<{ out
 }
 
 function safeEnv(name: string): string | undefined {
-  return host.env(name);
+  try {
+    return host.env(name);
+  } catch {
+    return undefined; // Deno without --allow-env
+  }
 }
 
 /** postWebhook POSTs the payload as JSON; 2xx is success, 5xx/429/network errors are retried. */

@@ -106,13 +106,7 @@ export const denoHost: Host = {
   args: D.args,
   isMain: (url) => url === D.mainModule,
   cwd: () => D.cwd(),
-  env(name) {
-    try {
-      return D.env.get(name);
-    } catch {
-      return undefined; // not in --allow-env
-    }
-  },
+  env: (name) => D.env.get(name),
   exit: (code) => D.exit(code),
   onSignal: (signal, listener) => D.addSignalListener(signal, listener),
   onUnhandledRejection(listener) {
@@ -125,9 +119,13 @@ export const denoHost: Host = {
   async usage() {
     const m = D.memoryUsage();
     // Deno tells CPU time only through Node's process object: loaded on the first scrape, not before.
-    const { default: process } = await import("node:process");
-    const cpu = process.cpuUsage();
-    return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    try {
+      const { default: process } = await import("node:process");
+      const cpu = process.cpuUsage();
+      return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    } catch {
+      return { rssBytes: m.rss, heapUsedBytes: m.heapUsed };
+    }
   },
   readText: (path) => D.readTextFile(path),
   readBytes: (path) => D.readFile(path),

@@ -3,10 +3,11 @@
  * @module
  */
 import { spawn as nodeSpawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import process from "node:process";
+import { pathOfUrl } from "./path.ts";
 import type { Child, ChildExit, Host } from "./types.ts";
 import { unstarted } from "./unstarted.ts";
 
@@ -14,7 +15,14 @@ export const nodeHost: Host = {
   runtime: "node",
   pid: process.pid,
   args: process.argv.slice(2),
-  isMain: (url) => process.argv[1] !== undefined && url.endsWith(process.argv[1].replace(/^.*\//, "/")),
+  isMain(url) {
+    // Node resolves a symlinked entry for import.meta.url but not in argv[1].
+    try {
+      return process.argv[1] !== undefined && pathOfUrl(url) === realpathSync(process.argv[1]);
+    } catch {
+      return false;
+    }
+  },
   cwd: () => process.cwd(),
   env: (name) => process.env[name],
   exit: (code) => process.exit(code),

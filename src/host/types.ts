@@ -102,7 +102,7 @@ export interface HostProcess {
   /** Whether the module at `moduleUrl` is the script this process was started with. */
   isMain(moduleUrl: string): boolean;
   cwd(): string;
-  /** An environment variable; undefined when unset or not permitted (Deno's --allow-env). */
+  /** An environment variable (undefined when unset); throws on Deno when --allow-env does not name it. */
   env(name: string): string | undefined;
   exit(code: number): never;
   onSignal(signal: "SIGTERM" | "SIGINT" | "SIGHUP", listener: () => void): void;

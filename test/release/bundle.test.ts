@@ -4,12 +4,12 @@
  * on the sim world, with node and with deno under the permission line the README documents
  * (no read access outside its state dir: the panel and /docs come from the bundle). Each run
  * serves the panel at `/`, its assets and `/docs`, answers `/api/v1/status` with a token
- * (and 401 without), then stops cleanly on SIGTERM. On node it also turns syslog on through
+ * (and 401 without), loads a plugin folder given with --plugins, then stops cleanly on SIGTERM. On node it also turns syslog on through
  * the API (a unix stream socket in the test) and receives the RFC 5424 line of a failover.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { access, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { access, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -26,13 +26,13 @@ const DENO = join(ROOT, "node_modules", "deno", "deno");
 const nodeWorks = await new Promise<boolean>((done) => execFile("node", ["--version"], (err) => done(!err)));
 
 /** The documented Deno permission line for the bundle on the sim world. */
-function denoArgs(stateDir: string, listen: string): string[] {
+function denoArgs(stateDir: string, listen: string, pluginDir: string): string[] {
   return [
     "run",
     ...DENO_RUN_FLAGS,
     "--no-prompt",
     `--allow-net=${listen}`,
-    `--allow-read=${stateDir}`,
+    `--allow-read=${stateDir},${pluginDir}`,
     `--allow-write=${stateDir}`,
     "--allow-env=MULTIWAN_ADMIN_TOKEN,MULTIWAN_ADMIN_PASSWORD",
     "multiwan.mjs",
@@ -66,6 +66,28 @@ async function checkServes(d: DaemonProcess): Promise<void> {
   assert.ok(Array.isArray(body.plan?.carriers));
 }
 
+/** A third-party plugin folder in plain JavaScript, next to the bundle (no node_modules). */
+const PLUGIN = `export function setup({ v, defineWan }) {
+  return defineWan({
+    id: "wan.bundletest", version: "1.0.0", kernel: "^1.0.0", title: "Bundle test", description: "Loaded by the release bundle.",
+    schema: v.strictObject({ device: v.string() }),
+    create: (_ctx, c) => ({
+      device: c.device,
+      start: () => Promise.resolve(),
+      inspect: () => Promise.resolve({ device: c.device, present: true, carrier: true }),
+    }),
+  });
+}
+`;
+
+/** checkPlugin: the plugin folder given with --plugins was imported and registered. */
+async function checkPlugin(d: DaemonProcess): Promise<void> {
+  const r = await fetch(`${d.url}/api/v1/plugins/wan.bundletest`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const text = await r.text();
+  assert.equal(r.status, 200, `${text}\n${d.output()}`);
+  assert.equal((JSON.parse(text) as { id?: string }).id, "wan.bundletest");
+}
+
 /** checkSyslog turns syslog on through the API (a unix stream socket) and sees an RFC 5424 line of a failover. */
 async function checkSyslog(d: DaemonProcess, sock: string): Promise<void> {
   let text = "";
@@ -91,6 +113,7 @@ async function checkSyslog(d: DaemonProcess, sock: string): Promise<void> {
 describe("release bundle", () => {
   let dir = "";
   let run = "";
+  let plugins = "";
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "multiwan-release-"));
     if (!(await exists(join(ROOT, "web", "panel", "dist", "index.html")))) await buildPanel({ quiet: true });
@@ -99,6 +122,10 @@ describe("release bundle", () => {
     run = join(dir, "run");
     await mkdir(run);
     await copyFile(built.file, join(run, "multiwan.mjs"));
+    plugins = join(dir, "plugins");
+    await mkdir(join(plugins, "wan-bundletest"), { recursive: true });
+    await writeFile(join(plugins, "wan-bundletest", "package.json"), JSON.stringify({ type: "module", main: "index.js" }));
+    await writeFile(join(plugins, "wan-bundletest", "index.js"), PLUGIN);
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -112,12 +139,13 @@ describe("release bundle", () => {
   it("runs with node: panel, /docs and /api/v1/status with a token", { skip: nodeWorks ? false : "needs node on PATH" }, async () => {
     const port = await freePort();
     const state = join(run, "state-node");
-    const d = await startDaemon("node", [...V8_FLAGS, "multiwan.mjs", "--listen", `127.0.0.1:${port}`, "--state-dir", state], {
+    const d = await startDaemon("node", [...V8_FLAGS, "multiwan.mjs", "--listen", `127.0.0.1:${port}`, "--state-dir", state, "--plugins", plugins], {
       cwd: run,
       env: minimalEnv({ MULTIWAN_ADMIN_TOKEN: TOKEN }),
     });
     try {
       await checkServes(d);
+      await checkPlugin(d);
       await checkSyslog(d, join(run, "syslog-node.sock"));
       // With the daemon's V8 flags nothing fails on the side (Node's fetch needs WebAssembly).
       assert.doesNotMatch(d.output(), /unhandled rejection|WebAssembly/);
@@ -131,12 +159,13 @@ describe("release bundle", () => {
     const listen = `127.0.0.1:${port}`;
     const state = join(run, "state-deno");
     await mkdir(state);
-    const d = await startDaemon(DENO, [...denoArgs(state, listen), "--listen", listen, "--state-dir", state], {
+    const d = await startDaemon(DENO, [...denoArgs(state, listen, plugins), "--listen", listen, "--state-dir", state, "--plugins", plugins], {
       cwd: run,
       env: minimalEnv({ MULTIWAN_ADMIN_TOKEN: TOKEN, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" }),
     });
     try {
       await checkServes(d);
+      await checkPlugin(d);
       assert.doesNotMatch(d.output(), /unhandled rejection|WebAssembly/);
     } finally {
       assert.ok(CLEAN_STOP.includes(await d.stop()), d.output());

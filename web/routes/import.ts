@@ -6,8 +6,6 @@
  * @module
  */
 import * as v from "valibot";
-import { importMwan3 } from "../../src/import/mwan3.ts";
-import { UciSyntaxError } from "../../src/import/uci.ts";
 import { readJson } from "../body.ts";
 import { type Deps, parseBody, schemaOf } from "../deps.ts";
 import { HttpError } from "../problem.ts";
@@ -57,6 +55,8 @@ export function importRoutes(d: Deps): Route[] {
       },
       handler: async (c) => {
         const body = parseBody(mwan3ImportBody, await readJson(c, { limit: IMPORT_BODY_LIMIT, types: JSON_TYPES }));
+        // The importer (four modules) is loaded on first use: an idle daemon does not hold it.
+        const [{ importMwan3 }, { UciSyntaxError }] = await Promise.all([import("../../src/import/mwan3.ts"), import("../../src/import/uci.ts")]);
         let result;
         try {
           result = importMwan3(body);
