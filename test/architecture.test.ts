@@ -20,10 +20,13 @@ async function files(dir: string): Promise<string[]> {
   return out;
 }
 
-async function importsOf(file: string): Promise<string[]> {
+/** importsOf lists a file's import specifiers; `loaded` keeps only what evaluating it loads (no type-only or dynamic imports). */
+async function importsOf(file: string, loaded = false): Promise<string[]> {
   const text = await readFile(join(root, file), "utf8");
-  return [...text.matchAll(/(?:import|export)[^"']*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)]
-    .map((m) => m[1] ?? m[2]);
+  const pattern = loaded
+    ? /^(?:import|export)\s+(?!type\s)[^"';]*?from\s+["']([^"']+)["']|^import\s+["']([^"']+)["']/gm
+    : /(?:import|export)[^"']*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+  return [...text.matchAll(pattern)].map((m) => m[1] ?? m[2]);
 }
 
 const resolved = (file: string, spec: string) =>
@@ -84,12 +87,6 @@ describe("architecture", () => {
     // Deno's Node compatibility costs memory per module family (1.4 MB for path, process,
     // util, url and os together): what the daemon needs goes through src/host/ instead, and a
     // node: module is imported dynamically where it is needed (hook programs, scrypt, syslog).
-    const staticImports = async (file: string) => {
-      const text = await readFile(join(root, file), "utf8");
-      // Type-only imports are erased: not followed.
-      return [...text.matchAll(/^(?:import|export)\s+(?!type\s)[^"';]*?from\s+["']([^"']+)["']|^import\s+["']([^"']+)["']/gm)]
-        .map((m) => m[1] ?? m[2]);
-    };
     const starts = ["src/main.ts", "src/host/deno.ts", "src/platform/linux/index.ts", "src/platform/sim/index.ts", "plugins/builtin.ts"];
     const seen = new Set<string>();
     const found: string[] = [];
@@ -98,7 +95,7 @@ describe("architecture", () => {
       const f = queue.pop()!;
       if (seen.has(f)) continue;
       seen.add(f);
-      for (const spec of await staticImports(f)) {
+      for (const spec of await importsOf(f, true)) {
         if (spec.startsWith("node:")) found.push(`${f} imports ${spec}`);
         else if (spec.startsWith(".")) queue.push(resolved(f, spec));
       }

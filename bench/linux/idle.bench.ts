@@ -14,7 +14,7 @@
 import { readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { createRunner } from "../../src/platform/linux/run.ts";
-import { carriers, configFor, disposeDaemon, makeBed, scenarioPrerequisite, sleep, startDaemon } from "../../test/netns/daemon-harness.ts";
+import { carriers, configFor, type Daemon, disposeDaemon, makeBed, scenarioPrerequisite, sleep, startDaemon } from "../../test/netns/daemon-harness.ts";
 import { EXTRA_TARGETS, SERVER } from "../../test/netns/testbed.ts";
 
 const missing = await scenarioPrerequisite();
@@ -45,6 +45,7 @@ async function children(pid: number): Promise<number[]> {
   return r.stdout.split(/\s+/).filter(Boolean).map(Number);
 }
 
+const allUp = (d: Daemon) => d.waitFor((s) => carriers(s).length === 1 && s.wans.every((w) => w.state === "up"), 30_000, "all four up");
 const s0 = (s: { wans: readonly { probesSent: number }[] }) => s.wans.reduce((n, w) => n + w.probesSent, 0);
 const b = await makeBed();
 try {
@@ -59,7 +60,7 @@ try {
     const first = await startDaemon(b.bed, config, { runtime });
     let firstRss: Awaited<ReturnType<typeof procStat>>;
     try {
-      await first.waitFor((s) => carriers(s).length === 1 && s.wans.every((w) => w.state === "up"), 30_000, "all four up");
+      await allUp(first);
       await sleep(15_000);
       firstRss = await procStat(first.pid);
     } catch (err) {
@@ -69,7 +70,7 @@ try {
     await first.stop("SIGTERM");
     const d = await startDaemon(b.bed, config, { runtime, dir: first.dir });
     try {
-      await d.waitFor((s) => carriers(s).length === 1 && s.wans.every((w) => w.state === "up"), 30_000, "all four up");
+      await allUp(d);
       await sleep(15_000); // let start-up work and the first GCs settle
       const probes0 = s0(await d.status());
       const kids0 = await children(d.pid);

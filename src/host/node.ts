@@ -35,11 +35,8 @@ export const nodeHost: Host = {
   interfaceAddresses: () => Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)),
   usage() {
     const cpu = process.cpuUsage();
-    return Promise.resolve({
-      rssBytes: process.memoryUsage.rss(),
-      heapUsedBytes: process.memoryUsage().heapUsed,
-      cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    });
+    const mem = process.memoryUsage();
+    return Promise.resolve({ rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
   },
   readText: (path) => readFile(path, "utf8"),
   readBytes: async (path) => {
