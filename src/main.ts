@@ -1,11 +1,12 @@
 /**
  * The composition root: the only file that knows the built-in plugins, the platforms and
  * the web app. Flags: --config FILE, --dataplane sim|linux, --listen HOST:PORT,
- * --state-dir DIR, --plugins DIR (repeatable).
+ * --state-dir DIR, --plugins DIR (repeatable), --web-dir DIR.
  * @module
  */
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { apiSection } from "../web/api-schemas.ts";
+import { useWebDir } from "../web/asset-source.ts";
 import { redact } from "../web/config-ops.ts";
 import { startApi } from "../web/app.ts";
 import { foreignListen, netGranted } from "../web/listen-guard.ts";
@@ -40,6 +41,8 @@ const USAGE = `Usage: multiwan [--dataplane sim|linux] [--listen HOST:PORT] [--c
   --state-dir DIR        where state is kept (default ./state)
   --plugins DIR          load third-party plugins from DIR (a plugin folder or a folder of
                          them); repeatable; the config's plugins.dirs adds more
+  --web-dir DIR          serve the panel and /docs from DIR (default: the web/ folder beside
+                         the code; the launcher names it when it runs its Deno bundle)
   --no-scenario          sim only: do not start the preset "demo" at boot (every 80 s the
                          Ethernet uplink fails silently, recovers, loses its cable, recovers);
                          POST /api/v1/sim/presets/demo/start plays it later
@@ -75,6 +78,8 @@ export interface Flags {
   readonly plugins?: readonly string[];
   /** Sim only: replay the demo's fault cycle on the Ethernet uplink. */
   readonly scenario: boolean;
+  /** From --web-dir: where the panel and /docs files are. */
+  readonly webDir?: string;
 }
 
 /** parseFlags reads the command line; throws a usage message on bad input. */
@@ -96,6 +101,7 @@ export function parseFlags(argv: string[]): Flags | "help" {
     stateDir: text("state-dir") ?? "./state",
     ...(plugins.length > 0 ? { plugins } : {}),
     scenario: dataplane === "sim" && !values["no-scenario"],
+    ...(text("web-dir") !== undefined ? { webDir: text("web-dir") } : {}),
   };
 }
 
@@ -129,6 +135,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   await setupLogging({ level: "info" });
+  if (flags.webDir !== undefined) useWebDir(flags.webDir);
   const log = logger("kernel");
   // A plugin's floating promise that rejects must not end the daemon (the kernel bounds and
   // contains every call it makes; this catches what a plugin starts on its own).

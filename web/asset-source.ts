@@ -1,6 +1,6 @@
 /**
  * Where the web app's own files come from (the built panel, the `/docs` page): in the
- * source tree, files under `web/` read from disk; in the release bundle (`npm run build`),
+ * source tree, files under `web/` read from disk (or under `--web-dir`); in the release bundle (`npm run build`),
  * a map embedded at build time (`scripts/build-release.ts` defines `globalThis.__multiwanAssets`
  * as a constant, so nothing is read from disk and no `--allow-read` is needed for them).
  * @module
@@ -48,10 +48,23 @@ export function embeddedAssets(files: EmbeddedAssets): AssetSource {
 
 const embedded = (globalThis as { __multiwanAssets?: EmbeddedAssets }).__multiwanAssets;
 
-/** webAssets are the files under `web/`: embedded in the release bundle, else on disk. */
-export const webAssets: AssetSource = embedded !== undefined
+let current: AssetSource = embedded !== undefined
   ? embeddedAssets(embedded)
   : diskAssets(pathOfUrl(new URL("./", import.meta.url)));
+
+/**
+ * webAssets are the files under `web/`: embedded in the release bundle, else on disk beside
+ * this module, or in the folder {@link useWebDir} names.
+ */
+export const webAssets: AssetSource = { read: (path) => current.read(path), stamp: (path) => current.stamp(path) };
+
+/**
+ * useWebDir serves the files from `dir` (the daemon's `--web-dir`): the launcher runs a Deno
+ * bundle built outside the source tree, where "beside this module" is the bundle's folder.
+ */
+export function useWebDir(dir: string): void {
+  current = diskAssets(dir);
+}
 
 /** subAssets narrows a source to a folder inside it. */
 export function subAssets(source: AssetSource, prefix: string): AssetSource {

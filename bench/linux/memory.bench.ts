@@ -5,8 +5,9 @@
  * at most), closes the streams, and reads the RSS right after and every 10 s for a minute.
  * The goal: ≤ 100 MB after the load on Node, back within 10 MB of idle a minute later.
  *
- * Run: node --import tsx bench/linux/memory.bench.ts [node|deno|bundle|deno-bundle] [requests=10000] [streams=50]
- * (`bundle` runs dist/multiwan.mjs from `npm run build` on Node, `deno-bundle` on Deno, or the file MEM_BUNDLE names;
+ * Run: node --import tsx bench/linux/memory.bench.ts [node|deno|deno-sources|bundle|deno-bundle] [requests=10000] [streams=50]
+ * (`deno` runs what the launcher runs, its esbuild bundle; `deno-sources` src/main.ts; `bundle` runs
+ * dist/multiwan.mjs from `npm run build` on Node, `deno-bundle` on Deno, or the file MEM_BUNDLE names;
  * V8 flags: the daemon's own, or MEM_NODE_FLAGS.)
  * @module
  */
@@ -16,6 +17,7 @@ import { request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleArgs, bundleEntry, esbuildBinary } from "../../src/launch/bundle.ts";
 import { DENO_V8_FLAGS, V8_FLAGS } from "../../src/launch/v8.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -46,14 +48,24 @@ const nodeFlags = process.env.MEM_NODE_FLAGS !== undefined
   : [...(runtime.startsWith("deno") ? DENO_V8_FLAGS : V8_FLAGS)];
 const args = ["--no-scenario", "--listen", `127.0.0.1:${port}`, "--state-dir", dir];
 const bundle = process.env.MEM_BUNDLE ?? join(root, "dist/multiwan.mjs");
-const argv = runtime === "deno" || runtime === "deno-bundle"
+// As the launcher does: `deno` runs the daemon's esbuild bundle, `deno-sources` the sources;
+// either is analysed into Deno's cache by a process of its own first.
+let denoEntry = [join(root, "src/main.ts")];
+if (runtime === "deno") {
+  const out = join(dir, "bundle");
+  execFileSync(esbuildBinary(root), bundleArgs(root, out), { stdio: "inherit" });
+  const entry = bundleEntry(root, out);
+  denoEntry = [entry.main, ...entry.flags];
+} else if (runtime === "deno-bundle") denoEntry = [bundle];
+if (runtime === "deno" || runtime === "deno-sources") {
+  execFileSync(join(root, "node_modules/deno/deno"), ["cache", "--quiet", denoEntry[0]], { cwd: root, stdio: "inherit" });
+}
+const argv = runtime.startsWith("deno")
   ? [join(root, "node_modules/deno/deno"), "run", "--no-prompt", "--allow-all", "--no-code-cache", ...(nodeFlags.length ? [`--v8-flags=${nodeFlags.join(",")}`] : []),
-    runtime === "deno" ? join(root, "src/main.ts") : bundle, ...args]
+    ...denoEntry, ...args]
   : runtime === "bundle"
   ? [process.execPath, ...nodeFlags, bundle, ...args]
   : [process.execPath, ...nodeFlags, "--import", "tsx", join(root, "src/main.ts"), ...args];
-// As the launcher does: the sources are parsed into Deno's cache by a process of their own.
-if (runtime === "deno") execFileSync(argv[0], ["cache", "--quiet", join(root, "src/main.ts")], { cwd: root, stdio: "inherit" });
 const child = spawn(argv[0], argv.slice(1), { cwd: root, env: { ...process.env, MULTIWAN_ADMIN_TOKEN: TOKEN }, stdio: ["ignore", "ignore", "inherit"] });
 const streams: { destroy(): void }[] = [];
 try {

@@ -29,6 +29,8 @@ export interface LaunchFlags {
   readonly config?: string;
   readonly stateDir: string;
   readonly plugins: readonly string[];
+  /** From --web-dir: the panel and /docs files. */
+  readonly webDir?: string;
 }
 
 /** One permission the daemon needs, and the flag or config path it comes from. */
@@ -46,6 +48,7 @@ export const DAEMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   config: { type: "string" },
   "state-dir": { type: "string" },
   plugins: { type: "string", multiple: true },
+  "web-dir": { type: "string" },
   "no-scenario": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
@@ -60,6 +63,7 @@ export function parseLaunchFlags(argv: readonly string[]): LaunchFlags {
     config: str(values.config),
     stateDir: str(values["state-dir"]) ?? "./state",
     plugins: (Array.isArray(values.plugins) ? values.plugins : []).filter((p): p is string => typeof p === "string"),
+    webDir: str(values["web-dir"]),
   };
 }
 
@@ -132,6 +136,7 @@ export function flagNeeds(flags: LaunchFlags, o: { cwd: string; root: string; co
     needs.push({ kind: "read", value: configDir, from: "--config" }, { kind: "write", value: configDir, from: "--config" });
   }
   flags.plugins.forEach((p) => needs.push({ kind: "read", value: resolve(o.cwd, p), from: "--plugins" }));
+  if (flags.webDir !== undefined) needs.push({ kind: "read", value: resolve(o.cwd, flags.webDir), from: "--web-dir" });
   // --listen wins over api.listen; without either the daemon listens on the default.
   const configured = list(obj(obj(o.configDoc).api).listen).filter((l) => typeof l === "string");
   if (flags.listen !== undefined) needs.push({ kind: "net", value: flags.listen, from: "--listen" });

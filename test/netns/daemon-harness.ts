@@ -4,15 +4,18 @@
  * the router. Used by the scenario tests and by bench/linux.
  *
  * The daemon is spawned with Node + tsx by default (also when the tests run on Deno), or
- * with Deno and the explicit permission flags of `start:linux` (`runtime: "deno"`).
+ * with Deno and the explicit permission flags of `start:linux` (`runtime: "deno"`), from the
+ * bundle the launcher runs (`src/launch/bundle.ts`; MWT_DENO_SOURCES=1 runs `src/main.ts`).
  * @module
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleArgs, bundleEntry, esbuildBinary } from "../../src/launch/bundle.ts";
 import { DENO_RUN_FLAGS, V8_FLAGS } from "../../src/launch/v8.ts";
 import { CHILD_ENV, createRunner } from "../../src/platform/linux/run.ts";
 import { FlowDriver, type FlowAnswer } from "./flow-driver.ts";
@@ -20,6 +23,7 @@ import { createTestbed, SERVER, SERVER6, SERVER_PORT, type Testbed, type TestUpl
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DENO = join(ROOT, "node_modules/deno/deno");
 const host = createRunner();
 
 /**
@@ -164,7 +168,7 @@ export function denoLinuxFlags(stateDir: string, listen: string, probeHosts: rea
     ...DENO_RUN_FLAGS,
     "--no-prompt",
     "--allow-run=ip,nft,conntrack,ping,iw,mmcli",
-    `--allow-read=${stateDir}`,
+    `--allow-read=${stateDir},${join(ROOT, "web")}`,
     `--allow-write=${stateDir}`,
     `--allow-net=${[listen, ...probeHosts].join(",")}`,
     "--allow-env=MULTIWAN_ADMIN_TOKEN,MULTIWAN_ADMIN_PASSWORD,NODE_V8_COVERAGE",
@@ -215,6 +219,24 @@ export interface DaemonOptions {
   readonly waitSettled?: boolean;
 }
 
+let bundled: Promise<string> | undefined;
+
+/**
+ * denoBundle is the launcher's Deno bundle of the daemon (src/launch/bundle.ts), built once
+ * per process into a folder of its own and removed at exit.
+ */
+export function denoBundle(): Promise<string> {
+  bundled ??= (async () => {
+    const out = await mkdtemp(join(tmpdir(), "mwt-bundle-"));
+    process.once("exit", () => rmSync(out, { recursive: true, force: true }));
+    await new Promise<void>((done, fail) =>
+      execFile(esbuildBinary(ROOT), bundleArgs(ROOT, out), (err, _o, stderr) => (err ? fail(new Error(`esbuild failed: ${stderr}`)) : done()))
+    );
+    return out;
+  })();
+  return bundled;
+}
+
 /** startDaemon writes the config and runs the daemon in the router namespace until its API answers. */
 export async function startDaemon(bed: Testbed, config: Record<string, unknown>, o: DaemonOptions = {}): Promise<Daemon> {
   const dir = o.dir ?? await mkdtemp(join(tmpdir(), "mwt-daemon-"));
@@ -226,16 +248,19 @@ export async function startDaemon(bed: Testbed, config: Record<string, unknown>,
   const listen = `127.0.0.1:${port}`;
   const args = ["--dataplane", "linux", "--config", configFile, "--state-dir", dir, "--listen", listen];
   // MWT_DAEMON_MAIN runs another entry, e.g. the release bundle (then Node needs no tsx).
-  const main = process.env.MWT_DAEMON_MAIN ?? join(ROOT, "src/main.ts");
-  const viaTsx = main.endsWith(".ts") ? ["--import", "tsx"] : [];
   const runtime = o.runtime ?? (process.env.MWT_DAEMON_RUNTIME === "deno" ? "deno" : "node");
+  // On Deno, as the launcher runs it: its bundle, unless MWT_DENO_SOURCES=1.
+  const fromBundle = runtime === "deno" && !process.env.MWT_DAEMON_MAIN && process.env.MWT_DENO_SOURCES !== "1";
+  const entry = fromBundle ? bundleEntry(ROOT, await denoBundle()) : { main: process.env.MWT_DAEMON_MAIN ?? join(ROOT, "src/main.ts"), flags: [] };
+  const main = entry.main;
+  const viaTsx = main.endsWith(".ts") ? ["--import", "tsx"] : [];
   const rt = runtime === "deno"
-    ? [join(ROOT, "node_modules/deno/deno"), "run", ...extraFlags("deno"), ...denoLinuxFlags(dir, listen, httpingHosts(config, bed)), main]
+    ? [DENO, "run", ...extraFlags("deno"), ...denoLinuxFlags(dir, listen, httpingHosts(config, bed)), main, ...entry.flags]
     : ["Deno" in globalThis ? "node" : process.execPath, ...V8_FLAGS, ...extraFlags("node"), ...viaTsx, main];
   const argv = ["ip", "netns", "exec", bed.router, ...rt, ...args];
   const denoDir = join(ROOT, "node_modules/.deno");
   if (runtime === "deno") {
-    // As the launcher does: the sources are parsed into the cache first, not by the daemon.
+    // As the launcher does: the code is analysed into the cache first, not by the daemon.
     await new Promise<void>((done, fail) =>
       execFile(rt[0], ["cache", "--quiet", main], { cwd: ROOT, env: { ...CHILD_ENV, HOME: dir, DENO_DIR: denoDir } }, (err) => (err ? fail(err) : done()))
     );

@@ -62,6 +62,8 @@ describe("systemd unit", () => {
     assert.equal(d.get("SystemCallFilter")?.[0], "@system-service");
     assert.match(one("ExecStart"), /^\/opt\/multiwan\/node_modules\/deno\/deno run .*\/opt\/multiwan\/src\/launch\/main\.ts --dataplane linux --state-dir \/var\/lib\/multiwan$/);
     assert.ok(!/--allow-all|\s-A\s/.test(one("ExecStart")));
+    // The launcher bundles the daemon with the project's esbuild (src/launch/bundle.ts).
+    assert.match(one("ExecStart"), /--allow-run=\S*\/opt\/multiwan\/node_modules\/esbuild\/bin\/esbuild[,\s]/);
   });
 
   if (!existsSync(ANALYZE)) {

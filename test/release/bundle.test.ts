@@ -18,7 +18,7 @@ import { after, before, describe, it } from "node:test";
 import { buildPanel } from "../../web/panel/build.ts";
 import { buildRelease, ROOT } from "../../scripts/build-release.ts";
 import { DENO_RUN_FLAGS, V8_FLAGS } from "../../src/launch/v8.ts";
-import { CLEAN_STOP, type DaemonProcess, freePort, minimalEnv, startDaemon } from "./daemon-process.ts";
+import { checkPlugin, checkServes, CLEAN_STOP, type DaemonProcess, freePort, minimalEnv, PLUGIN, startDaemon } from "./daemon-process.ts";
 
 const TOKEN = `release-${process.pid}`;
 const DENO = join(ROOT, "node_modules", "deno", "deno");
@@ -41,51 +41,6 @@ function denoArgs(stateDir: string, listen: string, pluginDir: string): string[]
 
 async function exists(p: string): Promise<boolean> {
   return await access(p).then(() => true, () => false);
-}
-
-async function checkServes(d: DaemonProcess): Promise<void> {
-  const page = await fetch(`${d.url}/`);
-  const html = await page.text();
-  assert.equal(page.status, 200, d.output());
-  assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
-  const js = /<script type="module" src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
-  assert.ok(js, `the panel page names its script: ${html.slice(0, 300)}`);
-  const asset = await fetch(`${d.url}${js}`);
-  assert.equal(asset.status, 200);
-  assert.ok((await asset.arrayBuffer()).byteLength > 1000);
-  const docs = await fetch(`${d.url}/docs`);
-  assert.equal(docs.status, 200);
-  assert.match(await docs.text(), /<html/i);
-  const anonymous = await fetch(`${d.url}/api/v1/status`);
-  await anonymous.body?.cancel();
-  assert.equal(anonymous.status, 401);
-  const status = await fetch(`${d.url}/api/v1/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  assert.equal(status.status, 200, d.output());
-  const body = await status.json() as { wans?: unknown; plan?: { carriers?: unknown[] } };
-  assert.ok(body.wans && typeof body.wans === "object", JSON.stringify(body).slice(0, 300));
-  assert.ok(Array.isArray(body.plan?.carriers));
-}
-
-/** A third-party plugin folder in plain JavaScript, next to the bundle (no node_modules). */
-const PLUGIN = `export function setup({ v, defineWan }) {
-  return defineWan({
-    id: "wan.bundletest", version: "1.0.0", kernel: "^1.0.0", title: "Bundle test", description: "Loaded by the release bundle.",
-    schema: v.strictObject({ device: v.string() }),
-    create: (_ctx, c) => ({
-      device: c.device,
-      start: () => Promise.resolve(),
-      inspect: () => Promise.resolve({ device: c.device, present: true, carrier: true }),
-    }),
-  });
-}
-`;
-
-/** checkPlugin: the plugin folder given with --plugins was imported and registered. */
-async function checkPlugin(d: DaemonProcess): Promise<void> {
-  const r = await fetch(`${d.url}/api/v1/plugins/wan.bundletest`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  const text = await r.text();
-  assert.equal(r.status, 200, `${text}\n${d.output()}`);
-  assert.equal((JSON.parse(text) as { id?: string }).id, "wan.bundletest");
 }
 
 /** checkSyslog turns syslog on through the API (a unix stream socket) and sees an RFC 5424 line of a failover. */
@@ -144,8 +99,8 @@ describe("release bundle", () => {
       env: minimalEnv({ MULTIWAN_ADMIN_TOKEN: TOKEN }),
     });
     try {
-      await checkServes(d);
-      await checkPlugin(d);
+      await checkServes(d, TOKEN);
+      await checkPlugin(d, TOKEN);
       await checkSyslog(d, join(run, "syslog-node.sock"));
       // With the daemon's V8 flags nothing fails on the side (Node's fetch needs WebAssembly).
       assert.doesNotMatch(d.output(), /unhandled rejection|WebAssembly/);
@@ -164,8 +119,8 @@ describe("release bundle", () => {
       env: minimalEnv({ MULTIWAN_ADMIN_TOKEN: TOKEN, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" }),
     });
     try {
-      await checkServes(d);
-      await checkPlugin(d);
+      await checkServes(d, TOKEN);
+      await checkPlugin(d, TOKEN);
       assert.doesNotMatch(d.output(), /unhandled rejection|WebAssembly/);
     } finally {
       assert.ok(CLEAN_STOP.includes(await d.stop()), d.output());
