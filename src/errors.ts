@@ -12,13 +12,40 @@ export interface FieldIssue {
   readonly plugin?: string;
 }
 
-/** KernelError is the base of every typed error; `code` is stable across releases. */
+const BRAND = Symbol.for("multiwan.KernelError");
+
+/** The class names of `x`'s prototype chain. */
+function classNames(x: object): string[] {
+  const names: string[] = [];
+  for (let p = Object.getPrototypeOf(x); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    const ctor = (p as { constructor?: { name?: unknown } }).constructor;
+    if (typeof ctor?.name === "string") names.push(ctor.name);
+  }
+  return names;
+}
+
+/**
+ * KernelError is the base of every typed error; `code` is stable across releases.
+ *
+ * `instanceof` also recognises the same class from another copy of this module: a plugin in
+ * the project tree that imports `multiwan/sdk` loads the sources while the daemon runs from
+ * its bundle (`src/launch/bundle.ts`), and its `PluginError` must keep its code rather than
+ * be wrapped as an unknown failure. The mark is a registered symbol, the class by its name.
+ */
 export class KernelError extends Error {
   readonly code: string;
+  declare readonly [BRAND]: true;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
+    if (typeof x !== "object" || x === null || (x as { [BRAND]?: unknown })[BRAND] !== true) return false;
+    return this === KernelError || classNames(x).includes(this.name);
   }
 }
 

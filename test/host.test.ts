@@ -120,6 +120,9 @@ describe(`host (${onDeno ? "Deno" : "Node"})`, () => {
     assert.deepEqual((await host.readDir(d)).map((e) => e.name).sort(), ["b.json", "sub"]);
     await writeFile(join(d, "plain"), "x");
     await assert.rejects(host.readDir(join(d, "plain")));
+    await host.mkdir(join(d, "empty"));
+    await host.remove(join(d, "empty"));
+    assert.ok(!(await host.readDir(d)).some((e) => e.name === "empty"), "an empty folder is removed");
   });
 });
 

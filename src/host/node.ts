@@ -4,7 +4,7 @@
  */
 import { spawn as nodeSpawn } from "node:child_process";
 import { readFileSync, realpathSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import process from "node:process";
 import { pathOfUrl } from "./path.ts";
@@ -55,7 +55,8 @@ export const nodeHost: Host = {
   async mkdir(path, mode) {
     await mkdir(path, { recursive: true, mode });
   },
-  remove: (path) => rm(path, { force: true }),
+  // As Deno.remove without recursive: a file, or a folder only when it is empty.
+  remove: (path) => rm(path, { force: true }).catch((err: { code?: string }) => (err.code === "ERR_FS_EISDIR" || err.code === "EISDIR" ? rmdir(path) : Promise.reject(err))),
   rename,
   async writeNewDurable(path, text, mode) {
     const fh = await open(path, "wx", mode);

@@ -77,7 +77,7 @@ export interface HostFs {
   readDir(path: string): Promise<DirEntry[]>;
   /** Creates the folder and its parents (`mode` for the ones it creates); an existing one is fine. */
   mkdir(path: string, mode?: number): Promise<void>;
-  /** Removes a file (never a folder with content); a missing one is not an error. */
+  /** Removes a file or an empty folder (never a folder with content); a missing one is not an error. */
   remove(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** Creates `path` (failing if it exists) with `mode`, writes `text` and flushes it to disk. */

@@ -17,11 +17,20 @@
  * Not `deno bundle`: it downloads its own esbuild from the npm registry on first use, and a
  * router that starts without an uplink has no registry.
  *
- * The folder is a cache: a changed build leaves the chunks of the last one beside it (a few
- * KB each), and the folder may be deleted at any time.
+ * Each build gets a folder of its own, named by its content: esbuild writes into a temporary
+ * folder that is then renamed, so a daemon never sees a half-written chunk, and a running one
+ * keeps the chunks it has not loaded yet (a new build or a second launcher leaves its folder
+ * alone). The newest {@link KEEP_BUILDS} are kept. The launcher needs --allow-write for the
+ * folder; without it, it runs the sources.
  * @module
  */
+import { host } from "../host/index.ts";
 import { join } from "../host/path.ts";
+
+/** How many builds are kept (the current one and the newest others, for daemons still running them). */
+export const KEEP_BUILDS = 3;
+/** A temporary build folder older than this was left by a launcher that died. */
+const STALE_TMP_MS = 10 * 60_000;
 
 /** The launcher's own flag that runs the daemon from its sources (never passed to the daemon). */
 export const SOURCES_FLAG = "--sources";
@@ -54,4 +63,81 @@ export function bundleArgs(root: string, outDir: string): string[] {
 /** bundleEntry is the file to run in `outDir`, and the daemon flag that finds the web files. */
 export function bundleEntry(root: string, outDir: string): { main: string; flags: string[] } {
   return { main: join(outDir, "main.js"), flags: ["--web-dir", join(root, "web")] };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await host.stat(path).then(() => true, () => false);
+}
+
+/** removeFlat removes a folder of files (a build has no subfolders); a missing one is fine. */
+async function removeFlat(dir: string): Promise<void> {
+  let entries;
+  try {
+    entries = await host.readDir(dir);
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return;
+    throw err;
+  }
+  for (const e of entries) await host.remove(join(dir, e.name));
+  await host.remove(dir);
+}
+
+/** contentKey names a build by its files' names and bytes (SHA-256, 16 hex digits). */
+async function contentKey(dir: string): Promise<string> {
+  const names = (await host.readDir(dir)).map((e) => e.name).sort();
+  const parts: Uint8Array[] = [];
+  const text = new TextEncoder();
+  for (const name of names) parts.push(text.encode(`${name}\0`), await host.readBytes(join(dir, name)), text.encode("\0"));
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) all.set(p, (at += p.length) - p.length);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** prune keeps `current` and the newest others up to {@link KEEP_BUILDS}, and drops dead temporary folders. */
+async function prune(dir: string, current: string, now: number): Promise<void> {
+  const builds: { path: string; mtimeMs: number }[] = [];
+  for (const e of await host.readDir(dir)) {
+    if (!e.isDirectory) continue;
+    const path = join(dir, e.name);
+    const info = await host.stat(path).catch(() => undefined);
+    if (!info) continue;
+    if (e.name.startsWith(".build-")) {
+      if (now - info.mtimeMs > STALE_TMP_MS) await removeFlat(path).catch(() => undefined);
+    } else if (path !== current) builds.push({ path, mtimeMs: info.mtimeMs });
+  }
+  builds.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of builds.slice(KEEP_BUILDS - 1)) await removeFlat(old.path).catch(() => undefined);
+}
+
+/**
+ * buildBundle runs esbuild (through `run`, which resolves its exit code) into a temporary
+ * folder under `dir`, renames it to its content's name (or drops it when that build exists
+ * already) and prunes old builds. Resolves the build's folder; throws when something fails.
+ */
+export async function buildBundle(
+  root: string,
+  dir: string,
+  run: (cmd: string, args: string[]) => Promise<number>,
+): Promise<string> {
+  const tmp = join(dir, `.build-${host.pid}`);
+  await removeFlat(tmp);
+  const code = await run(esbuildBinary(root), bundleArgs(root, tmp));
+  if (code !== 0) {
+    await removeFlat(tmp).catch(() => undefined);
+    throw new Error(`esbuild ended with exit code ${code}`);
+  }
+  const build = join(dir, await contentKey(tmp));
+  if (await exists(build)) await removeFlat(tmp);
+  else {
+    try {
+      await host.rename(tmp, build);
+    } catch (err) {
+      if (!(await exists(build))) throw err; // another launcher made the same build meanwhile
+      await removeFlat(tmp);
+    }
+  }
+  await prune(dir, build, Date.now());
+  return build;
 }

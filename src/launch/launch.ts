@@ -10,7 +10,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { host } from "../host/index.ts";
-import { bundleArgs, bundleDir, bundleEntry, esbuildBinary, SOURCES_FLAG } from "./bundle.ts";
+import { buildBundle, bundleDir, bundleEntry, SOURCES_FLAG } from "./bundle.ts";
 import { configPathOf, flagsOf, type Need, needsFor, parseLaunchFlags } from "./permissions.ts";
 import { DENO_RUN_FLAGS } from "./v8.ts";
 
@@ -116,30 +116,35 @@ export async function launch(argv: readonly string[], o: { cwd?: string } = {}):
   const daemonArgs = args.filter((a) => a !== SOURCES_FLAG);
   const flags = parseLaunchFlags(args);
   const docs = await readConfigs(configPathOf(flags, cwd), (t) => console.error(`multiwan: ${t}`));
-  const needs = needsFor(args, docs, { cwd, root: ROOT });
+  const dir = bundleDir(ROOT, host.env("DENO_DIR"));
+  // From the bundle the daemon reads no code of its own: modules load without --allow-read.
+  const needsOf = (bundled: boolean, extra: readonly string[]) => needsFor([...extra, ...daemonArgs], docs, { cwd, root: ROOT, bundled });
   if (print) {
-    console.log(auditText(needs, fromSources ? "src/main.ts" : "<bundle of src/main.ts>/main.js --web-dir web").replace(/\n$/, ""));
+    const entry = bundleEntry(ROOT, join(dir, "<build>"));
+    const text = fromSources
+      ? auditText(needsOf(false, []))
+      : auditText(needsOf(true, entry.flags), `${entry.main} ${entry.flags.join(" ")}`);
+    console.log(text.replace(/\n$/, ""));
     return 0;
   }
   if (args.includes("--help") || args.includes("-h")) {
     console.log("The launcher runs the daemon on Deno with permissions derived from its flags and config;");
-    console.log("`permissions` or --print-permissions prints them. The daemon's own flags follow.\n");
+    console.log("`permissions` or --print-permissions prints them. It bundles the daemon first (esbuild, into");
+    console.log(`${dir}); ${SOURCES_FLAG} runs it from its sources. The daemon's own flags follow.\n`);
   }
   let stopped: string | undefined;
   const onSignal = (signal: string) => (stopped = signal);
-  const run = (main: string, extra: readonly string[] = []) =>
-    runInherited(denoBinary(), ["run", ...DENO_RUN_FLAGS, ...flagsOf(needs), main, ...extra, ...daemonArgs]);
   let main = join(ROOT, "src", "main.ts");
   let extra: string[] = [];
+  let bundled = false;
   if (!fromSources) {
-    const dir = bundleDir(ROOT, host.env("DENO_DIR"));
-    const built = await runInherited(esbuildBinary(ROOT), bundleArgs(ROOT, dir), { onSignal }).catch((err: Error) => {
-      console.error(`multiwan: cannot run esbuild: ${err.message}`);
-      return 1;
-    });
+    try {
+      ({ main, flags: extra } = bundleEntry(ROOT, await buildBundle(ROOT, dir, (cmd, a) => runInherited(cmd, a, { onSignal }))));
+      bundled = true;
+    } catch (err) {
+      if (!stopped) console.error(`multiwan: the daemon could not be bundled into ${dir} (${(err as Error).message}); running it from its sources`);
+    }
     if (stopped) return EXIT_OF_SIGNAL[stopped] ?? 1; // told to stop before the daemon started
-    if (built === 0) ({ main, flags: extra } = bundleEntry(ROOT, dir));
-    else console.error(`multiwan: the daemon could not be bundled into ${dir}; running it from its sources`);
   }
   // Analyse the code in a process of its own, so the daemon starts from a warm cache: one
   // that parses its module graph itself keeps the parser's memory (Deno, 4 uplinks x 3
@@ -148,5 +153,6 @@ export async function launch(argv: readonly string[], o: { cwd?: string } = {}):
   const cached = await runInherited(denoBinary(), ["cache", "--quiet", main], { onSignal });
   if (stopped) return EXIT_OF_SIGNAL[stopped] ?? 1;
   if (cached !== 0) console.error("multiwan: `deno cache` failed; the daemon analyses its code itself");
-  return await run(main, extra);
+  const needs = needsOf(bundled, extra);
+  return await runInherited(denoBinary(), ["run", ...DENO_RUN_FLAGS, ...flagsOf(needs), main, ...extra, ...daemonArgs]);
 }

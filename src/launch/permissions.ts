@@ -120,15 +120,17 @@ export function configNeeds(doc: unknown, cwd: string): Need[] {
 }
 
 /**
- * flagNeeds lists what the command line asks for: the source tree (read), the state dir and
+ * flagNeeds lists what the command line asks for: the source tree (read; not when the daemon
+ * runs from its bundle), the state dir and
  * the config file (read and write; the atomic writer's temp file sits beside the config),
  * plugin folders, the listen address, and on linux the tools and /sys paths.
  */
-export function flagNeeds(flags: LaunchFlags, o: { cwd: string; root: string; configDoc?: unknown }): Need[] {
+export function flagNeeds(flags: LaunchFlags, o: { cwd: string; root: string; configDoc?: unknown; bundled?: boolean }): Need[] {
   const needs: Need[] = [];
-  for (const part of ["src", "plugins", "web", "node_modules", "package.json", "deno.json", "tsconfig.json"]) {
-    needs.push({ kind: "read", value: join(o.root, part), from: "the daemon's code" });
-  }
+  // From the launcher's bundle (src/launch/bundle.ts) the daemon reads no code of its own:
+  // Deno loads modules without --allow-read; its web files come with --web-dir.
+  const code = o.bundled ? [] : ["src", "plugins", "web", "node_modules", "package.json", "deno.json", "tsconfig.json"];
+  for (const part of code) needs.push({ kind: "read", value: join(o.root, part), from: "the daemon's code" });
   const stateDir = resolve(o.cwd, flags.stateDir);
   needs.push({ kind: "read", value: stateDir, from: "--state-dir" }, { kind: "write", value: stateDir, from: "--state-dir" });
   if (flags.config !== undefined) {
@@ -166,7 +168,7 @@ export function flagsOf(needs: readonly Need[]): string[] {
  * needsFor lists every need of the daemon given its command line and the config documents
  * it may boot with (the stored one and its last good copy).
  */
-export function needsFor(argv: readonly string[], configDocs: readonly unknown[], o: { cwd: string; root: string }): Need[] {
+export function needsFor(argv: readonly string[], configDocs: readonly unknown[], o: { cwd: string; root: string; bundled?: boolean }): Need[] {
   const flags = parseLaunchFlags(argv);
   const needs: Need[] = [];
   for (const doc of configDocs.length > 0 ? configDocs : [undefined]) {
@@ -182,7 +184,7 @@ export function needsFor(argv: readonly string[], configDocs: readonly unknown[]
  * denoPermissions is the whole derivation: the flags for `deno run` given the daemon's
  * command line and its config document (undefined when there is none yet).
  */
-export function denoPermissions(argv: readonly string[], configDoc: unknown, o: { cwd: string; root: string }): string[] {
+export function denoPermissions(argv: readonly string[], configDoc: unknown, o: { cwd: string; root: string; bundled?: boolean }): string[] {
   return flagsOf(needsFor(argv, configDoc === undefined ? [] : [configDoc], o));
 }
 

@@ -33,6 +33,14 @@ describe("`denoPermissions()`", () => {
     assert.ok(f.includes("--no-prompt"));
   });
 
+  it("from the launcher's bundle: no read of the code, only the web files named by --web-dir", () => {
+    const f = denoPermissions(["--web-dir", "/opt/multiwan/web"], undefined, { ...O, bundled: true });
+    assert.deepEqual(flag(f, "read"), ["/home/op/state", "/opt/multiwan/web"]);
+    assert.deepEqual(flag(f, "write"), ["/home/op/state"]);
+    const relative = denoPermissions(["--web-dir=www"], undefined, { ...O, bundled: true });
+    assert.deepEqual(flag(relative, "read"), ["/home/op/state", "/home/op/www"]);
+  });
+
   it("never grants everything: no -A, no bare --allow-* flag", () => {
     const f = denoPermissions(["--dataplane", "linux"], { hooks: { scripts: [{ name: "a", argv: ["/x"] }] } }, O);
     for (const x of f) assert.ok(x === "--no-prompt" || /^--allow-(read|write|net|run|env|sys)=./.test(x), x);

@@ -96,7 +96,8 @@ else describe("service sandbox: unprivileged user with CAP_NET_ADMIN and CAP_NET
       "setpriv", "--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups",
       "--inh-caps", "-all,+net_admin,+net_raw", "--ambient-caps", "+net_admin,+net_raw",
       "--bounding-set", "-all,+net_admin,+net_raw", "--no-new-privs",
-      DENO, "run", "--no-prompt", "--allow-read", "--allow-env", `--allow-run=${DENO},${esbuildBinary(ROOT)}`, join(ROOT, "src", "launch", "main.ts"),
+      DENO, "run", "--no-prompt", "--allow-read", "--allow-env", `--allow-run=${DENO},${esbuildBinary(ROOT)}`,
+      `--allow-write=${bundleDir(ROOT, cache)}`, join(ROOT, "src", "launch", "main.ts"),
       "--dataplane", "linux", "--state-dir", state, "--listen", `127.0.0.1:${PORT}`,
     ], {
       env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", DENO_DIR: cache, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", MULTIWAN_ADMIN_TOKEN: TOKEN },
@@ -137,7 +138,7 @@ else describe("service sandbox: unprivileged user with CAP_NET_ADMIN and CAP_NET
     assert.equal(status.wans?.[0].state, "up");
     // The daemon really is nobody with CAP_NET_ADMIN (bit 12) and CAP_NET_RAW (bit 13) only,
     // and runs the bundle the launcher made in the service's cache (src/launch/bundle.ts).
-    const main = bundleEntry(ROOT, bundleDir(ROOT, join(dir, "cache"))).main;
+    const main = bundleEntry(ROOT, join(bundleDir(ROOT, join(dir, "cache")), "[0-9a-f]{16}")).main;
     const pids = (await run("pgrep", ["-u", String(NOBODY), "-f", main])).out.trim().split("\n").filter(Boolean);
     assert.ok(pids.length >= 1, `no process of the unprivileged user runs ${main}:\n${log}`);
     const caps = (await run("grep", ["^CapEff", `/proc/${pids[0]}/status`])).out;

@@ -64,6 +64,7 @@ describe("systemd unit", () => {
     assert.ok(!/--allow-all|\s-A\s/.test(one("ExecStart")));
     // The launcher bundles the daemon with the project's esbuild (src/launch/bundle.ts).
     assert.match(one("ExecStart"), /--allow-run=\S*\/opt\/multiwan\/node_modules\/esbuild\/bin\/esbuild[,\s]/);
+    assert.match(one("ExecStart"), /--allow-write=\/var\/cache\/multiwan\/multiwan-daemon\s/);
   });
 
   if (!existsSync(ANALYZE)) {

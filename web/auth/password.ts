@@ -2,6 +2,12 @@
  * Password hashing with scrypt (node:crypto, on Deno and Node, loaded with the first hash:
  * the web's crypto has no scrypt): salted, slow, and compared in constant time. Format:
  * `scrypt$N$r$p$salt$hash` (base64url).
+ *
+ * On Deno node:crypto stays resident once loaded (about 3 MB). A scrypt of our own in
+ * TypeScript on the web's PBKDF2 was tried and matched node:crypto on RFC 7914's vectors, but
+ * under the daemon's `--lite-mode` (no optimizing compiler) one hash took 8 s instead of 0.06,
+ * and its 16 MB work area, from malloc, stayed resident after each login (WebAssembly memory,
+ * which is unmapped, is off in lite mode). The launcher's bundle makes up for the 3 MB.
  * @module
  */
 import { base64url, fromBase64url, randomBytes, sameBytes } from "./secret.ts";
