@@ -56,6 +56,14 @@ describe("auth", () => {
     assert.equal((await res.json()).code, "E_UNAUTHORIZED");
   });
 
+  it("token ids never start with '-' (the CLI would read `token revoke -ID` as an option)", async () => {
+    const store = new AuthStore({});
+    // 1 in 64 ids began with "-" before; 400 draw it with near certainty (1 - (63/64)^400 > 0.998).
+    const ids = await Promise.all(Array.from({ length: 400 }, (_, i) => store.createToken(`t${i}`, "read").then((t) => t.id)));
+    assert.deepEqual(ids.filter((id) => id.startsWith("-")), []);
+    assert.ok(ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]{7}$/.test(id)), ids.find((id) => !/^[A-Za-z0-9_][A-Za-z0-9_-]{7}$/.test(id)));
+  });
+
   it("tokens: created with a role, listed without secrets, stored hashed, revoked", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mwan-auth-"));
     try {

@@ -164,7 +164,9 @@ export class AuthStore {
 
   /** createToken returns the secret once; only its hash is kept. */
   async createToken(name: string, role: Role, now = Date.now()): Promise<TokenInfo & { token: string }> {
-    const id = base64url(randomBytes(6));
+    // Never with a leading "-": `multiwan token revoke ID` would read it as an option (1 in 64).
+    let id: string;
+    do id = base64url(randomBytes(6)); while (id.startsWith("-"));
     const token = `mwt_${id}_${base64url(randomBytes(32))}`;
     const record: TokenRecord = {
       id,
