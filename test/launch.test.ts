@@ -6,7 +6,6 @@
  * bundle's start-up chunks import no `node:` module.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +13,7 @@ import process from "node:process";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { buildBundle, bundleArgs, bundleDir, bundleEntry, esbuildBinary } from "../src/launch/bundle.ts";
-import { checkPlugin, checkServes, CLEAN_STOP, type DaemonProcess, freePort, minimalEnv, PLUGIN, startDaemon } from "./release/daemon-process.ts";
+import { checkPlugin, checkServes, CLEAN_STOP, type DaemonProcess, freePort, minimalEnv, PLUGIN, runInherited, startDaemon } from "./release/daemon-process.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 const DENO = join(ROOT, "node_modules", "deno", "deno");
@@ -58,8 +57,7 @@ describe("the launcher's Deno bundle", () => {
   });
 
   it("loads no node: module at start: the Node adapter and the other node: users are chunks loaded on demand", async () => {
-    const out = join(dir, "bundle");
-    await new Promise<void>((done, fail) => execFile(esbuildBinary(ROOT), bundleArgs(ROOT, out), (err, _o, e) => (err ? fail(new Error(e)) : done())));
+    const out = await buildBundle(ROOT, join(dir, "bundle"), runInherited);
     const seen = new Set<string>();
     const queue = ["main.js"];
     const found: string[] = [];
@@ -89,7 +87,7 @@ describe("the launcher's Deno bundle", () => {
     const runs: string[][] = [];
     const run = (cmd: string, args: string[]) => {
       runs.push(args);
-      return new Promise<number>((done) => execFile(cmd, args, (err) => done(err ? 1 : 0)));
+      return runInherited(cmd, args);
     };
     const first = await buildBundle(ROOT, dir, run);
     assert.match(first, /\/builds\/[0-9a-f]{16}$/);

@@ -5,8 +5,8 @@
  * the daemon and of its long-lived children: ping, ip monitor/batch) and CPU % of one core
  * over a window, from /proc: the daemon's own (utime + stime), and with the short-lived
  * commands it waited for (cutime + cstime), after a restart on the state folder of a first start
- * (whose RSS is printed too) and a panel login (a wrong password: the hash runs all the same). Also proves the Deno flags suffice: the daemon
- * must bring all four up.
+ * (whose RSS is printed too) and a panel login (a wrong password: the hash runs all the same).
+ * Also proves the Deno flags suffice: the daemon must bring all four up.
  *
  * Run: node --import tsx bench/linux/idle.bench.ts [seconds=60] [node,deno]
  * @module

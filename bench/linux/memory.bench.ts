@@ -17,7 +17,8 @@ import { request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleArgs, bundleEntry, esbuildBinary } from "../../src/launch/bundle.ts";
+import { buildBundle, bundleEntry } from "../../src/launch/bundle.ts";
+import { runInherited } from "../../test/release/daemon-process.ts";
 import { DENO_V8_FLAGS, V8_FLAGS } from "../../src/launch/v8.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -52,9 +53,7 @@ const bundle = process.env.MEM_BUNDLE ?? join(root, "dist/multiwan.mjs");
 // either is analysed into Deno's cache by a process of its own first.
 let denoEntry = [join(root, "src/main.ts")];
 if (runtime === "deno") {
-  const out = join(dir, "bundle");
-  execFileSync(esbuildBinary(root), bundleArgs(root, out), { stdio: "inherit" });
-  const entry = bundleEntry(root, out);
+  const entry = bundleEntry(root, await buildBundle(root, join(dir, "bundle"), runInherited));
   denoEntry = [entry.main, ...entry.flags];
 } else if (runtime === "deno-bundle") denoEntry = [bundle];
 if (runtime === "deno" || runtime === "deno-sources") {

@@ -85,13 +85,9 @@ async function removeFlat(dir: string): Promise<void> {
 /** contentKey names a build by its files' names and bytes (SHA-256, 16 hex digits). */
 async function contentKey(dir: string): Promise<string> {
   const names = (await host.readDir(dir)).map((e) => e.name).sort();
-  const parts: Uint8Array[] = [];
-  const text = new TextEncoder();
-  for (const name of names) parts.push(text.encode(`${name}\0`), await host.readBytes(join(dir, name)), text.encode("\0"));
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) all.set(p, (at += p.length) - p.length);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  const parts: BlobPart[] = [];
+  for (const name of names) parts.push(`${name}\0`, await host.readBytes(join(dir, name)) as Uint8Array<ArrayBuffer>, "\0");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await new Blob(parts).arrayBuffer()));
   return Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 

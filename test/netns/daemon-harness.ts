@@ -15,7 +15,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleArgs, bundleEntry, esbuildBinary } from "../../src/launch/bundle.ts";
+import { buildBundle, bundleEntry } from "../../src/launch/bundle.ts";
+import { runInherited } from "../release/daemon-process.ts";
 import { DENO_RUN_FLAGS, V8_FLAGS } from "../../src/launch/v8.ts";
 import { CHILD_ENV, createRunner } from "../../src/platform/linux/run.ts";
 import { FlowDriver, type FlowAnswer } from "./flow-driver.ts";
@@ -222,17 +223,14 @@ export interface DaemonOptions {
 let bundled: Promise<string> | undefined;
 
 /**
- * denoBundle is the launcher's Deno bundle of the daemon (src/launch/bundle.ts), built once
- * per process into a folder of its own and removed at exit.
+ * denoBundle is the launcher's Deno bundle of the daemon, made by its own buildBundle
+ * (src/launch/bundle.ts) once per process under a temporary folder removed at exit.
  */
 export function denoBundle(): Promise<string> {
   bundled ??= (async () => {
     const out = await mkdtemp(join(tmpdir(), "mwt-bundle-"));
     process.once("exit", () => rmSync(out, { recursive: true, force: true }));
-    await new Promise<void>((done, fail) =>
-      execFile(esbuildBinary(ROOT), bundleArgs(ROOT, out), (err, _o, stderr) => (err ? fail(new Error(`esbuild failed: ${stderr}`)) : done()))
-    );
-    return out;
+    return await buildBundle(ROOT, out, runInherited);
   })();
   return bundled;
 }

@@ -73,6 +73,15 @@ export function startDaemon(
   });
 }
 
+/** runInherited runs a command with its output on ours; resolves its exit code (127 when it cannot start). */
+export function runInherited(cmd: string, args: readonly string[]): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(cmd, [...args], { stdio: ["ignore", "inherit", "inherit"] });
+    child.on("error", () => done(127));
+    child.on("exit", (code) => done(code ?? 1));
+  });
+}
+
 /** A clean stop: exit 0 (our handler), or 143/SIGTERM as Deno's node:child_process may report it. */
 export const CLEAN_STOP = ["0", "143", "SIGTERM"];
 
